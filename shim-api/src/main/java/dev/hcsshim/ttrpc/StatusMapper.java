@@ -56,7 +56,9 @@ public final class StatusMapper {
     }
 
     private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        // wrappers that only carry the real failure (UncheckedIOException carries IOExceptions through lambdas)
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;
