@@ -88,7 +88,7 @@ public final class StatusMapper {
             ServerCall.Listener<Q> delegate;
             try {
                 delegate = next.startCall(mapping, headers);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 mapping.closeOnce(toStatus(e), new Metadata());
                 return new ServerCall.Listener<>() {};
             }
