@@ -100,7 +100,7 @@ public final class StatusMapper {
                 private void guard(Runnable r) {
                     try {
                         r.run();
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) { // checked exceptions too: handlers can throw them sneakily
                         mapping.closeOnce(toStatus(e), new Metadata());
                     }
                 }
