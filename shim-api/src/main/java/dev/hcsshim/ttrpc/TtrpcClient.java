@@ -62,6 +62,14 @@ public final class TtrpcClient implements AutoCloseable {
     /** A client for the socket at {@code socket}; nothing is dialled until the first call. */
     public static TtrpcClient forSocket(Path socket) { return new TtrpcClient(socket); }
 
+    /** A client for {@code unix:///path} or a bare absolute path (the form of {@code TTRPC_ADDRESS}). */
+    public static TtrpcClient forAddress(String address) {
+        String s = address.trim();
+        if (s.startsWith("unix://")) s = s.substring("unix://".length());
+        if (!s.startsWith("/")) throw new IllegalArgumentException("not a unix socket address: " + address);
+        return new TtrpcClient(Path.of(s));
+    }
+
     public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, Map<String, String> metadata,
                                             Duration timeout) {
         Metadata md = new Metadata();

@@ -47,7 +47,7 @@ class ContainerdInteropTest {
     @Test
     void forwardedTaskExitReachesCtrEvents() throws Exception {
         try (PrivateContainerd.Events events = containerd.startEvents();
-             TtrpcClient client = TtrpcClient.forSocket(containerd.ttrpcAddress())) {
+             TtrpcClient client = TtrpcClient.forAddress("unix://" + containerd.ttrpcAddress())) {
             Instant now = Instant.now();
             Timestamp ts = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
             TaskExit exit = TaskExit.newBuilder().setContainerId("interop-c1").setId("interop-c1").setPid(4242)

@@ -96,8 +96,9 @@ class TtrpcServerClientTest {
         for (int i = 0; i < 50; i++) assertEquals((50 - i) * 8L, futures.get(i).get().getValue());
         List<Long> order = List.copyOf(completion);
         assertEquals(50, order.size());
-        assertEquals(8L, order.get(0), "the shortest sleep (sent last) must finish first: " + order);
-        assertEquals(400L, order.get(49), "the longest sleep (sent first) must finish last: " + order);
+        // bounds leave room for scheduling jitter on a loaded machine; in-order answering would give 400 first
+        assertTrue(order.get(0) <= 40L, "a short sleep (sent last) must finish first: " + order);
+        assertTrue(order.get(49) >= 360L, "a long sleep (sent first) must finish last: " + order);
     }
 
     @Test
@@ -254,12 +255,15 @@ class TtrpcServerClientTest {
         for (int i = 0; i < 50; i++) client.blockingCall(TestService.ECHO, StringValue.of("warm" + i), null, BOUND);
         int threads0 = threadCount();
         int fds0 = fdCount();
+        long t0 = System.nanoTime();
         for (int i = 0; i < 1000; i++) {
             assertEquals("echo:" + i, client.blockingCall(TestService.ECHO, StringValue.of(Integer.toString(i)), null, BOUND).getValue());
         }
+        long micros = (System.nanoTime() - t0) / 1000;
         int threads1 = threadCount();
         int fds1 = fdCount();
-        System.out.printf("1000 calls: threads %d -> %d, fds %d -> %d%n", threads0, threads1, fds0, fds1);
+        System.out.printf("1000 calls in %d ms (%d us/call): threads %d -> %d, fds %d -> %d%n",
+                micros / 1000, micros / 1000, threads0, threads1, fds0, fds1);
         assertTrue(threads1 - threads0 <= 4, "threads grew " + threads0 + " -> " + threads1);
         assertTrue(fds1 - fds0 <= 4, "fds grew " + fds0 + " -> " + fds1);
         assertEquals(0, client.pendingCalls());
