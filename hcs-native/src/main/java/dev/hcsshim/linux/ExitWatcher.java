@@ -112,11 +112,15 @@ public final class ExitWatcher implements AutoCloseable {
 
     /**
      * Holds the orphan sweeper off until the returned handle is closed. Use around code that
-     * starts a process whose pid is only known (and watched) later. Cheap; re-entrant.
+     * starts a process whose pid is only known (and watched) later. Cheap; re-entrant; close
+     * on the thread that took it (closing twice is harmless).
      */
     public Guard guard() {
         sweepLock.readLock().lock();
-        return () -> sweepLock.readLock().unlock();
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return () -> {
+            if (held.getAndSet(false)) sweepLock.readLock().unlock();
+        };
     }
 
     /** A held {@link #guard()}. */
