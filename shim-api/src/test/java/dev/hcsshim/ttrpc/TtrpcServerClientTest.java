@@ -294,6 +294,25 @@ class TtrpcServerClientTest {
     }
 
     @Test
+    void pendingCallsFailUnavailableWhenThePeerVanishesWithoutAnswering() throws Exception {
+        Path bare = tmp.resolve("bare.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+             TtrpcClient c = TtrpcClient.forSocket(bare)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(bare));
+            List<CompletableFuture<StringValue>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) calls.add(c.call(TestService.ECHO, StringValue.of("x"), (Metadata) null, null));
+            try (var accepted = server.accept()) {
+                waitUntil(() -> c.pendingCalls() == 3);
+            } // closed without a single response: the server "died"
+            for (var f : calls) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(BOUND.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(Status.Code.UNAVAILABLE, codeOf(e));
+            }
+            assertEquals(0, c.pendingCalls());
+        }
+    }
+
+    @Test
     void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
         CompletableFuture<Int64Value> slow = client.call(TestService.SLEEP, Int64Value.of(300), (Metadata) null, BOUND);
         waitUntil(() -> endpoint.server().inFlightCalls() == 1);
