@@ -172,6 +172,15 @@ class TtrpcServerClientTest {
         assertEquals("-|null", client.blockingCall(TestService.WHO, StringValue.of(""), null, BOUND).getValue());
     }
 
+    @Test
+    void interceptorCanRefuseACall() throws Exception {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.blockingCall(TestService.ECHO,
+                StringValue.of("x"), metadata(Map.of("x-test", "deny")), BOUND));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertEquals("denied by interceptor", e.getStatus().getDescription());
+        waitUntil(() -> endpoint.server().inFlightCalls() == 0);
+    }
+
     private static Metadata metadata(Map<String, String> m) {
         Metadata md = new Metadata();
         m.forEach((k, v) -> md.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
