@@ -310,7 +310,7 @@ class TtrpcServerClientTest {
             server.bind(java.net.UnixDomainSocketAddress.of(bare));
             List<CompletableFuture<StringValue>> calls = new ArrayList<>();
             for (int i = 0; i < 3; i++) calls.add(c.call(TestService.ECHO, StringValue.of("x"), (Metadata) null, null));
-            try (var accepted = server.accept()) {
+            try (var _ = server.accept()) {
                 waitUntil(() -> c.pendingCalls() == 3);
             } // closed without a single response: the server "died"
             for (var f : calls) {
@@ -342,7 +342,7 @@ class TtrpcServerClientTest {
             ch.bind(java.net.UnixDomainSocketAddress.of(stale));
         }
         assertTrue(Files.exists(stale));
-        try (TtrpcEndpoint ep = TtrpcEndpoint.listen(TtrpcServer.builder().addService(new TestService().definition()).build(),
+        try (TtrpcEndpoint _ = TtrpcEndpoint.listen(TtrpcServer.builder().addService(new TestService().definition()).build(),
                 new PipeAddress.UnixSocket(stale), UnixSockets.Access.OWNER_ONLY);
              TtrpcClient c = TtrpcClient.forSocket(stale)) {
             assertEquals("echo:fresh", c.blockingCall(TestService.ECHO, StringValue.of("fresh"), null, BOUND).getValue());
