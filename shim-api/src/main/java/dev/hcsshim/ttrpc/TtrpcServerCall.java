@@ -30,7 +30,10 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
     private final Runnable onDone;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean cancelled;
-    private Listener<Q> listener; // touched only on the serial executor
+    // touched only on the serial executor
+    private Listener<Q> listener;
+    private Q request;
+    private boolean delivered;
     private byte[] response;
 
     TtrpcServerCall(TtrpcServer server, Channel channel, int streamId, MethodDescriptor<Q, R> method,
@@ -49,7 +52,6 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
         serial.execute(() -> context.run(() -> {
             if (closed.get()) return;
             try {
-                Q request;
                 try (InputStream in = payload.newInput()) {
                     request = method.parseRequest(in);
                 } catch (IOException | RuntimeException e) {
@@ -59,12 +61,25 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
                 listener = handler.startCall(this, headers);
                 if (closed.get()) return;
                 listener.onReady();
-                listener.onMessage(request);
-                listener.onHalfClose();
             } catch (Throwable t) {
                 close(StatusMapper.toStatus(t), new Metadata());
             }
         }));
+    }
+
+    /** Hands the single request message to the listener once it asked for one (serial executor). */
+    private void deliver() {
+        if (delivered || listener == null || closed.get()) return;
+        delivered = true;
+        context.run(() -> {
+            try {
+                listener.onMessage(request);
+                request = null;
+                listener.onHalfClose();
+            } catch (Throwable t) {
+                close(StatusMapper.toStatus(t), new Metadata());
+            }
+        });
     }
 
     /** Ends the call from outside (connection loss, shutdown); the handler sees a cancelled Context. */
@@ -93,7 +108,8 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
 
     @Override
     public void request(int numMessages) {
-        // The single request message is delivered right after startCall: unary handlers always ask for it.
+        // Queued behind startCall (which is where unary handlers ask), so the listener is set by then.
+        if (numMessages > 0) serial.execute(this::deliver);
     }
 
     @Override

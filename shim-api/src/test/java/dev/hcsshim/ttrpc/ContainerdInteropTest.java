@@ -91,6 +91,29 @@ class ContainerdInteropTest {
     }
 
     @Test
+    void builderOptionsReachContainerd() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "cd-");
+        Path shims = Files.createDirectories(dir.resolve("shims"));
+        long pid;
+        try (PrivateContainerd c = PrivateContainerd.builder(dir).shimDir(shims).debug(true)
+                .env("HCSSHIM_TEST_MARK", "42").namespace("other").start()) {
+            pid = c.pid().orElseThrow();
+            String environ = Files.readString(Path.of("/proc/" + pid + "/environ")).replace('\0', '\n');
+            assertTrue(environ.contains("\nHCSSHIM_TEST_MARK=42\n") || environ.startsWith("HCSSHIM_TEST_MARK=42\n"), environ);
+            assertTrue(environ.lines().anyMatch(l -> l.startsWith("PATH=" + shims + ":")), environ);
+            assertTrue(Files.readString(c.configFile()).contains("level = \"debug\""));
+            c.ctr(BOUND, "namespaces", "create", "x").requireOk();
+            assertEquals("other", c.namespace());
+            assertTrue(c.log().contains("level=debug"), "debug logging not on");
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "containerd left running");
+    }
+
+    @Test
     void ctrReportsFailures() {
         PrivateContainerd.CtrResult r = containerd.ctr(BOUND, "containers", "info", "does-not-exist");
         assertNotEquals(0, r.exitCode());

@@ -129,6 +129,10 @@ final class TestService {
     static final ServerInterceptor HEADER_INTERCEPTOR = new ServerInterceptor() {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if ("deny".equals(headers.get(X_TEST))) { // an interceptor that refuses before the handler runs
+                call.close(Status.PERMISSION_DENIED.withDescription("denied by interceptor"), new Metadata());
+                return new ServerCall.Listener<>() {};
+            }
             return Contexts.interceptCall(Context.current().withValue(HEADER_SEEN, headers.get(X_TEST)), call, headers, next);
         }
     };

@@ -172,6 +172,15 @@ class TtrpcServerClientTest {
         assertEquals("-|null", client.blockingCall(TestService.WHO, StringValue.of(""), null, BOUND).getValue());
     }
 
+    @Test
+    void interceptorCanRefuseACall() throws Exception {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.blockingCall(TestService.ECHO,
+                StringValue.of("x"), metadata(Map.of("x-test", "deny")), BOUND));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertEquals("denied by interceptor", e.getStatus().getDescription());
+        waitUntil(() -> endpoint.server().inFlightCalls() == 0);
+    }
+
     private static Metadata metadata(Map<String, String> m) {
         Metadata md = new Metadata();
         m.forEach((k, v) -> md.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
@@ -294,6 +303,25 @@ class TtrpcServerClientTest {
     }
 
     @Test
+    void pendingCallsFailUnavailableWhenThePeerVanishesWithoutAnswering() throws Exception {
+        Path bare = tmp.resolve("bare.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+             TtrpcClient c = TtrpcClient.forSocket(bare)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(bare));
+            List<CompletableFuture<StringValue>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) calls.add(c.call(TestService.ECHO, StringValue.of("x"), (Metadata) null, null));
+            try (var _ = server.accept()) {
+                waitUntil(() -> c.pendingCalls() == 3);
+            } // closed without a single response: the server "died"
+            for (var f : calls) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(BOUND.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(Status.Code.UNAVAILABLE, codeOf(e));
+            }
+            assertEquals(0, c.pendingCalls());
+        }
+    }
+
+    @Test
     void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
         CompletableFuture<Int64Value> slow = client.call(TestService.SLEEP, Int64Value.of(300), (Metadata) null, BOUND);
         waitUntil(() -> endpoint.server().inFlightCalls() == 1);
@@ -314,7 +342,7 @@ class TtrpcServerClientTest {
             ch.bind(java.net.UnixDomainSocketAddress.of(stale));
         }
         assertTrue(Files.exists(stale));
-        try (TtrpcEndpoint ep = TtrpcEndpoint.listen(TtrpcServer.builder().addService(new TestService().definition()).build(),
+        try (TtrpcEndpoint _ = TtrpcEndpoint.listen(TtrpcServer.builder().addService(new TestService().definition()).build(),
                 new PipeAddress.UnixSocket(stale), UnixSockets.Access.OWNER_ONLY);
              TtrpcClient c = TtrpcClient.forSocket(stale)) {
             assertEquals("echo:fresh", c.blockingCall(TestService.ECHO, StringValue.of("fresh"), null, BOUND).getValue());
