@@ -331,7 +331,7 @@ public final class OciRuntime {
         } catch (IOException ignored) {
             // fall through
         }
-        return last == null ? "(no error message)" : last;
+        return last == null ? "(no error message)" : last.strip().replace("\n", "; ");
     }
 
     static OciRuntimeException.Kind classify(String msg) {

@@ -219,6 +219,7 @@ class LinuxRuncTest {
             c.checkpoint(images, dir.resolve("ckpt-work"), true);
             assertTrue(Files.exists(images.resolve("inventory.img")), "criu image written");
         } catch (OciRuntimeException.CheckpointNotSupported e) {
+            assertTrue(e.getMessage().contains("criu"), e.getMessage());
             assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind());
             assertTrue(e.getMessage().startsWith("checkpoint of " + id + " is not possible: "), e.getMessage());
         }
