@@ -174,6 +174,7 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     /** Variant of {@link #spawn} for code that starts its processes itself. */
+    @SuppressWarnings("try") // the guard is held, not used
     public <E extends Exception> java.lang.Process ownedByJvm(ThrowingSupplier<E> starter) throws E {
         try (Guard g = guard()) {
             java.lang.Process p = starter.get();

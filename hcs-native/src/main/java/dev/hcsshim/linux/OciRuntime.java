@@ -218,6 +218,7 @@ public final class OciRuntime {
 
     // ---------------------------------------------------------------------------------------
 
+    @SuppressWarnings("try") // the guard is held, not used
     private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal)
             throws IOException {
         ProcessBuilder pb = command(args);

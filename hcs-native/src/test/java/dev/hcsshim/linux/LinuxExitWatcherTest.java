@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exits of re-parented processes, zombies watched late, and the orphan sweeper. */
+@SuppressWarnings("try") // guards are released early on purpose
 class LinuxExitWatcherTest {
     private final ExitWatcher watcher = ExitWatcher.shared();
 

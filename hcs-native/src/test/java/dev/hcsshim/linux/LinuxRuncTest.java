@@ -60,6 +60,10 @@ class LinuxRuncTest {
         assertEquals("oops\n", fx.text(err));
         assertEquals(3, c.init().exitCode());
         assertEquals("stopped", c.state().status());
+        c.close();
+        c.close(); // idempotent
+        OciRuntimeException gone = assertThrows(OciRuntimeException.class, c::state);
+        assertEquals(OciRuntimeException.Kind.NOT_FOUND, gone.kind());
     }
 
     @Test
