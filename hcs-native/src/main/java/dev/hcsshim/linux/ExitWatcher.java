@@ -52,7 +52,21 @@ public final class ExitWatcher implements AutoCloseable {
     private volatile boolean closed;
     private volatile long orphansReaped;
 
-    private record Watched(int pid, int pidfd, CompletableFuture<ExitStatus> future) {}
+    private final Map<Integer, Watched> byPid = new ConcurrentHashMap<>();
+
+    /** A watched process; its pidfd is closed (under the object's lock) once reaped. */
+    private static final class Watched {
+        final int pid;
+        final int pidfd;
+        final CompletableFuture<ExitStatus> future;
+        boolean reaped;
+
+        Watched(int pid, int pidfd, CompletableFuture<ExitStatus> future) {
+            this.pid = pid;
+            this.pidfd = pidfd;
+            this.future = future;
+        }
+    }
 
     /** The JVM-wide watcher, started (and the subreaper flag set) on first use. */
     public static ExitWatcher shared() {
@@ -89,7 +103,8 @@ public final class ExitWatcher implements AutoCloseable {
      * Watches a child (or re-parented descendant) of this process. The future completes once the
      * process has exited and was reaped, also when it had already exited (a zombie) at the time
      * of the call. Fails with an IOException when the pid does not exist or is not our child.
-     * Watching the same pid twice is not supported.
+     * Watching the same pid twice is not supported. The future is completed on a virtual
+     * thread, never on the watcher thread, so dependent actions may block.
      */
     public CompletableFuture<ExitStatus> watch(int pid) {
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
@@ -105,9 +120,30 @@ public final class ExitWatcher implements AutoCloseable {
             return f;
         }
         watchedPids.add(pid);
-        pending.put(pidfd, new Watched(pid, pidfd, f));
+        Watched w = new Watched(pid, pidfd, f);
+        byPid.put(pid, w);
+        pending.put(pidfd, w);
         Fds.signalEventfd(wakeFd);
         return f;
+    }
+
+    /**
+     * Sends a signal to a watched process through its pidfd, so a recycled pid can never be hit.
+     * Returns false when the process is not watched or already reaped (it has exited).
+     */
+    public boolean signal(int pid, int sig) throws IOException {
+        Watched w = byPid.get(pid);
+        if (w == null) return false;
+        synchronized (w) {
+            if (w.reaped) return false;
+            try {
+                C.syscall(LibC.SYS_PIDFD_SEND_SIGNAL, w.pidfd, sig, null, 0);
+                return true;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.ESRCH) return false; // exited, not yet reaped
+                throw Fds.io("pidfd_send_signal(" + pid + ", " + sig + ")", e);
+            }
+        }
     }
 
     /**
@@ -138,6 +174,7 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     /** Variant of {@link #spawn} for code that starts its processes itself. */
+    @SuppressWarnings("try") // the guard is held, not used
     public <E extends Exception> java.lang.Process ownedByJvm(ThrowingSupplier<E> starter) throws E {
         try (Guard g = guard()) {
             java.lang.Process p = starter.get();
@@ -225,8 +262,12 @@ public final class ExitWatcher implements AutoCloseable {
             IOException gone = new IOException("exit watcher closed");
             pending.forEach((fd, w) -> byPidfd.put(fd, w));
             for (Watched w : byPidfd.values()) {
-                Fds.closeQuietly(w.pidfd);
+                synchronized (w) {
+                    w.reaped = true;
+                    Fds.closeQuietly(w.pidfd);
+                }
                 watchedPids.remove(w.pid);
+                byPid.remove(w.pid, w);
                 w.future.completeExceptionally(gone);
             }
             byPidfd.clear();
@@ -237,24 +278,31 @@ public final class ExitWatcher implements AutoCloseable {
     private void reap(Watched w) {
         ExitStatus st = null;
         IOException err = null;
-        try {
-            siginfo.clear();
-            C.waitid(LibC.P_PIDFD, w.pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
-            if (siginfo.getInt(16) != 0) {
+        synchronized (w) { // against signal(): the pidfd must not be used once closed
+            try {
+                siginfo.clear();
+                C.waitid(LibC.P_PIDFD, w.pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
+                if (siginfo.getInt(16) == 0) {
+                    pending.put(w.pidfd, w); // readable but not reapable yet: keep watching
+                    return;
+                }
                 st = ExitStatus.fromSiginfo(siginfo.getInt(16), siginfo.getInt(8), siginfo.getInt(24));
-            } else {
-                // readable but not reapable yet should not happen; keep watching
-                pending.put(w.pidfd, w);
-                return;
+            } catch (LastErrorException e) {
+                err = Fds.io("waitid(P_PIDFD) for pid " + w.pid
+                        + (e.getErrorCode() == LibC.ECHILD ? " (not our child, or reaped elsewhere)" : ""), e);
             }
-        } catch (LastErrorException e) {
-            err = Fds.io("waitid(P_PIDFD) for pid " + w.pid
-                    + (e.getErrorCode() == LibC.ECHILD ? " (not our child, or reaped elsewhere)" : ""), e);
+            w.reaped = true;
+            Fds.closeQuietly(w.pidfd);
         }
-        Fds.closeQuietly(w.pidfd);
         watchedPids.remove(w.pid);
-        if (st != null) w.future.complete(st);
-        else w.future.completeExceptionally(err);
+        byPid.remove(w.pid, w);
+        // callbacks (which may wait for stdio relays) must never stall this thread
+        ExitStatus fst = st;
+        IOException ferr = err;
+        Thread.startVirtualThread(() -> {
+            if (fst != null) w.future.complete(fst);
+            else w.future.completeExceptionally(ferr);
+        });
     }
 
     /** Reaps zombie children that nobody watches and the JVM does not own. */

@@ -21,6 +21,27 @@ public final class Fds {
         return fds;
     }
 
+    /**
+     * open(2) with O_CLOEXEC added. For containerd's stdio FIFOs: O_RDWR (or O_NONBLOCK) keeps
+     * the open from blocking until the other side shows up.
+     */
+    public static int open(String path, int flags) throws IOException {
+        try {
+            return C.open(path, flags | LibC.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw Fds.io("open " + path, e);
+        }
+    }
+
+    /** Creates a FIFO (mode e.g. 0600). */
+    public static void mkfifo(String path, int mode) throws IOException {
+        try {
+            C.mkfifo(path, mode);
+        } catch (LastErrorException e) {
+            throw Fds.io("mkfifo " + path, e);
+        }
+    }
+
     /** Closes fd if it is >= 0; errors are ignored (the fd is gone either way on Linux). */
     public static void closeQuietly(int fd) {
         if (fd < 0) return;

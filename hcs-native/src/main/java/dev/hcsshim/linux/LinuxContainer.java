@@ -87,7 +87,13 @@ public final class LinuxContainer implements dev.hcsshim.cow.Container {
                 try {
                     master = cs.receiveMaster(CONSOLE_TIMEOUT);
                 } catch (IOException e) {
-                    s.exit().cancel(false);
+                    // runc succeeded: take down what it made, the watcher reaps it
+                    try {
+                        if (init) runtime.delete(id, true);
+                        else runtime.watcher().signal(s.pid(), 9);
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
                     throw e;
                 }
                 return new LinuxProcess(runtime, id, init, s, null, master);

@@ -1,6 +1,5 @@
 package dev.hcsshim.linux;
 
-import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,8 +18,6 @@ import java.util.concurrent.ExecutionException;
  * All of these fds are owned by this object and closed by {@link #close()}.
  */
 public final class LinuxProcess implements dev.hcsshim.cow.Process {
-    private static final LibC C = LibC.INSTANCE;
-
     private final OciRuntime runtime;
     private final String containerId;
     private final boolean init;
@@ -155,14 +152,8 @@ public final class LinuxProcess implements dev.hcsshim.cow.Process {
                 throw e;
             }
         }
-        // the pid cannot be reused before the watcher reaps it, and then exit is done
-        try {
-            C.kill(pid, sig);
-            return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == LibC.ESRCH) return false;
-            throw Fds.io("kill(" + pid + ", " + sig + ")", e);
-        }
+        // through the watcher's pidfd: never a recycled pid
+        return runtime.watcher().signal(pid, sig);
     }
 
     @Override

@@ -218,6 +218,7 @@ public final class OciRuntime {
 
     // ---------------------------------------------------------------------------------------
 
+    @SuppressWarnings("try") // the guard is held, not used
     private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal)
             throws IOException {
         ProcessBuilder pb = command(args);
@@ -331,7 +332,7 @@ public final class OciRuntime {
         } catch (IOException ignored) {
             // fall through
         }
-        return last == null ? "(no error message)" : last;
+        return last == null ? "(no error message)" : last.strip().replace("\n", "; ");
     }
 
     static OciRuntimeException.Kind classify(String msg) {

@@ -106,10 +106,15 @@ public final class SpliceRelay implements AutoCloseable {
         }
     }
 
-    /** Cancels and waits for the relay thread to let go of the fds. */
+    /** Cancels and waits (bounded) for the relay thread to let go of the fds. */
     @Override
-    public void close() throws InterruptedException {
-        if (!done.isDone()) awaitOrCancel(0, TimeUnit.MILLISECONDS);
+    public void close() {
+        if (done.isDone()) return;
+        try {
+            awaitOrCancel(0, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until fd is ready (or hung up / in error, which the next call reports) or cancel. */

@@ -11,9 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Exits of re-parented processes, zombies watched late, and the orphan sweeper. */
+@SuppressWarnings("try") // guards are released early on purpose
 class LinuxExitWatcherTest {
     private final ExitWatcher watcher = ExitWatcher.shared();
 
@@ -30,8 +34,9 @@ class LinuxExitWatcherTest {
         int pid;
         try (ExitWatcher.Guard g = watcher.guard()) {
             // the orphan closes stdout so that readAllBytes returns at once
-            pid = orphanPid("sleep 0.3 >/dev/null 2>&1 & echo $!; true");
+            pid = gatedOrphan("exit 0");
             var exit = watcher.watch(pid);
+            release();
             g.close();
             ExitStatus st = exit.get(10, TimeUnit.SECONDS);
             assertEquals(pid, st.pid());
@@ -58,10 +63,11 @@ class LinuxExitWatcherTest {
         assertEquals(9, st.signal());
     }
 
-    @Test
+    @org.junit.jupiter.api.RepeatedTest(5)
     void zombieWatchedLateIsStillReported() throws Exception {
         try (ExitWatcher.Guard g = watcher.guard()) {
-            int pid = orphanPid("(exit 7) >/dev/null 2>&1 & echo $!");
+            int pid = gatedOrphan("exit 7");
+            release();
             await("orphan to become our zombie", Duration.ofSeconds(10), () -> procState(pid) == 'Z');
             var exit = watcher.watch(pid);
             g.close();
@@ -73,10 +79,30 @@ class LinuxExitWatcherTest {
     @Test
     void sweeperReapsUnwatchedOrphans() throws Exception {
         long before = watcher.orphansReaped();
-        int pid = orphanPid("(exit 3) >/dev/null 2>&1 & echo $!");
+        int pid = gatedOrphan("exit 3");
+        release();
         watcher.sweepNow();
         await("sweeper to reap " + pid, Duration.ofSeconds(10), () -> procState(pid) == 0);
         assertTrue(watcher.orphansReaped() > before);
+    }
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * An orphan that runs {@code then} only after {@link #release()}: by then its shell is gone, so
+     * it exits as our child (a shell may reap a background job that ends while it still runs).
+     */
+    private int gatedOrphan(String then) throws Exception {
+        Path fifo = tmp.resolve("gate");
+        Fds.mkfifo(fifo.toString(), 0600);
+        return orphanPid("(read x < " + fifo + "; " + then + ") >/dev/null 2>&1 & echo $!");
+    }
+
+    private void release() throws IOException {
+        try (var os = Files.newOutputStream(tmp.resolve("gate"))) {
+            os.write('\n');
+        }
     }
 
     @Test

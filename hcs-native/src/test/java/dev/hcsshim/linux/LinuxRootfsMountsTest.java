@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** containerd-style rootfs mounts on a bundle, with and without a container on top. */
+@SuppressWarnings("try")
 class LinuxRootfsMountsTest {
     @TempDir
     Path dir;

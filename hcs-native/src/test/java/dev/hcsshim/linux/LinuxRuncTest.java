@@ -60,6 +60,10 @@ class LinuxRuncTest {
         assertEquals("oops\n", fx.text(err));
         assertEquals(3, c.init().exitCode());
         assertEquals("stopped", c.state().status());
+        c.close();
+        c.close(); // idempotent
+        OciRuntimeException gone = assertThrows(OciRuntimeException.class, c::state);
+        assertEquals(OciRuntimeException.Kind.NOT_FOUND, gone.kind());
     }
 
     @Test
@@ -219,6 +223,7 @@ class LinuxRuncTest {
             c.checkpoint(images, dir.resolve("ckpt-work"), true);
             assertTrue(Files.exists(images.resolve("inventory.img")), "criu image written");
         } catch (OciRuntimeException.CheckpointNotSupported e) {
+            assertTrue(e.getMessage().contains("criu"), e.getMessage());
             assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind());
             assertTrue(e.getMessage().startsWith("checkpoint of " + id + " is not possible: "), e.getMessage());
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Per-test runc plumbing: a private runc root, container bookkeeping and leak checks. */
+@SuppressWarnings("try")
 final class RuncFixture implements AutoCloseable {
     static final String CGROUP_PARENT = "hcsshim-test";
     final OciRuntime runtime;
