@@ -76,7 +76,7 @@ public final class OciTaskBackend implements TaskBackend {
                         .toList());
                 mounted = true;
             }
-            io = ProcessIo.prepare(spec.id(), spec.stdio(), spec.namespace(), spec.id(), bundle);
+            io = ProcessIo.prepare(spec.id(), spec.stdio(), spec.namespace(), spec.id(), consoleDir());
             OciRuntime.Started started = rt.create(spec.id(), bundle, io.containerStdio(), io.consoleSocket());
             io.started();
             OciProcess init = new OciProcess(spec.id(), started, io, rt, spec.id());
@@ -104,6 +104,13 @@ public final class OciTaskBackend implements TaskBackend {
         }
         forceDelete(runtime(runtimeName, namespace), id);
         unmountQuietly(bundle.resolve("rootfs"));
+    }
+
+    /** Console sockets live beside the shim sockets: root-only, and short enough for sun_path. */
+    static Path consoleDir() throws IOException {
+        Path dir = dev.hcsshim.shim.ShimEndpoint.socketDir();
+        Files.createDirectories(dir);
+        return dir;
     }
 
     private static String runtimeName(CreateSpec spec, Path config) throws IOException {
@@ -194,7 +201,7 @@ public final class OciTaskBackend implements TaskBackend {
 
         @Override
         public TaskBackend.Process exec(String execId, StdioSpec stdio, byte[] processSpecJson) throws IOException {
-            ProcessIo io = ProcessIo.prepare(id + "-" + execId, stdio, namespace, id, bundle);
+            ProcessIo io = ProcessIo.prepare(id + "-" + execId, stdio, namespace, id, consoleDir());
             try {
                 OciRuntime.Started started = rt.exec(id, new String(processSpecJson, StandardCharsets.UTF_8),
                         io.containerStdio(), io.consoleSocket());

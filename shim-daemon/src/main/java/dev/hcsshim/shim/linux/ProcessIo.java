@@ -194,11 +194,7 @@ final class ProcessIo implements AutoCloseable {
     }
 
     private static void stopRelay(SpliceRelay relay) {
-        try {
-            relay.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        relay.close();
     }
 
     private static int dupFd(int fd) throws IOException {

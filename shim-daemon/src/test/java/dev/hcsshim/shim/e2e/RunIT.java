@@ -50,9 +50,17 @@ class RunIT {
     }
 
     @Test
-    void killedBySignalReportsShellStatus() {
-        CtrResult r = h.run("selfkill", "/bin/sh", "-c", "kill -9 $$");
-        assertEquals(137, r.exitCode(), r.stderr());
+    void killedBySignalReportsShellStatus() throws Exception {
+        String id = "sigkill";
+        Process ctr = new ProcessBuilder(h.containerd.ctrCommand(h.runArgs(List.of("--rm"), id, "/bin/sleep", "1000")))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        ShimHarness.await("task " + id + " running", Duration.ofSeconds(60), () -> h.taskStatus(id).map("RUNNING"::equals).orElse(false));
+        h.ctr("task", "kill", "-s", "KILL", id).requireOk();
+        assertTrue(ctr.waitFor(60, TimeUnit.SECONDS), "ctr did not return after the kill");
+        assertEquals(128 + 9, ctr.exitValue());
     }
 
     @Test
