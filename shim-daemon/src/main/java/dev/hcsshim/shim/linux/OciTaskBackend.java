@@ -12,6 +12,7 @@ import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.ExitStatus;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
+import dev.hcsshim.shim.task.TypeUrls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -247,6 +248,11 @@ public final class OciTaskBackend implements TaskBackend {
             } catch (IOException e) {
                 throw Errdefs.invalidArgument("update %s: %s", id, e.getMessage());
             }
+        }
+
+        @Override
+        public Any execDetails(String execId, int pid) {
+            return TypeUrls.pack(dev.hcsshim.proto.runc.options.ProcessDetails.newBuilder().setExecId(execId).build());
         }
 
         @Override

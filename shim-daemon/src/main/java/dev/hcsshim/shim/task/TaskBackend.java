@@ -42,6 +42,12 @@ public interface TaskBackend {
         /** Applies OCI LinuxResources (JSON). */
         void update(byte[] resourcesJson) throws IOException;
 
+        /**
+         * What Pids says about an exec's process: a platform's ProcessDetails, of a type the
+         * platform's clients can decode (ctr on Linux knows runc's, on Windows runhcs's).
+         */
+        Any execDetails(String execId, int pid);
+
         /** Pids of every process in the task. */
         List<Integer> pids() throws IOException;
 

@@ -12,7 +12,6 @@ import dev.hcsshim.proto.events.TaskPaused;
 import dev.hcsshim.proto.events.TaskResumed;
 import dev.hcsshim.proto.events.TaskStart;
 import dev.hcsshim.proto.runhcs.options.Options;
-import dev.hcsshim.proto.runhcs.options.ProcessDetails;
 import dev.hcsshim.proto.task.v2.CheckpointTaskRequest;
 import dev.hcsshim.proto.task.v2.CloseIORequest;
 import dev.hcsshim.proto.task.v2.ConnectRequest;
@@ -279,7 +278,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
                 ProcessInfo.Builder info = ProcessInfo.newBuilder().setPid(pid);
                 String execId = execByPid.get(pid);
                 if (execId != null) {
-                    info.setInfo(TypeUrls.pack(ProcessDetails.newBuilder().setExecId(execId).setProcessId(pid).build()));
+                    info.setInfo(task.backend().execDetails(execId, pid));
                 }
                 b.addProcesses(info);
             }
