@@ -39,7 +39,7 @@ typedef struct {
     hcs_cb cb;
     void *ctx;
     int cb_live;
-    int in_r, out_w, err_w;
+    int in_r, out_w, err_w, out_r, err_r;
     pthread_t worker;
     int has_worker;
 } obj_t;
@@ -227,7 +227,7 @@ static int alloc_obj(int kind) { /* caller holds mu */
             memset(&objs[i], 0, sizeof objs[i]);
             objs[i].used = 1;
             objs[i].kind = kind;
-            objs[i].in_r = objs[i].out_w = objs[i].err_w = -1;
+            objs[i].in_r = objs[i].out_w = objs[i].err_w = objs[i].out_r = objs[i].err_r = -1;
             live_handles++;
             return i;
         }
@@ -525,6 +525,7 @@ HRESULT HcsCreateProcess(void *sys, const uint16_t *params, proc_info_t *info, v
     o->pid = next_pid++;
     o->sys = sidx;
     o->in_r = in[0]; o->out_w = out[1]; o->err_w = err[1];
+    o->out_r = out[0]; o->err_r = err[0];
     o->mode = next_mode;
     w->idx = idx;
     snprintf(w->out, sizeof w->out, "%s", next_out);
@@ -694,5 +695,22 @@ int32_t WriteFile(void *h, const void *buf, uint32_t n, uint32_t *put, void *ove
 int32_t CloseHandle(void *h) {
     intptr_t fd = (intptr_t)h - FDBASE;
     if (fd < 0 || close((int)fd) != 0) { errno = ERROR_INVALID_HANDLE; return 0; }
+    return 1;
+}
+
+/* Windows aborts a blocked ReadFile on CancelIoEx; a POSIX read only ends when the writer goes,
+ * so cancelling a process's stdout/stderr read end closes the double's own writer. */
+int32_t CancelIoEx(void *h, void *overlapped) {
+    (void)overlapped;
+    intptr_t fd = (intptr_t)h - FDBASE;
+    int victim = -1;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; fd >= 0 && i < MAXOBJ; i++) {
+        if (!objs[i].used || objs[i].kind != K_PROC) continue;
+        if (objs[i].out_r == fd) { victim = objs[i].out_w; objs[i].out_w = -1; objs[i].out_r = -1; break; }
+        if (objs[i].err_r == fd) { victim = objs[i].err_w; objs[i].err_w = -1; objs[i].err_r = -1; break; }
+    }
+    pthread_mutex_unlock(&mu);
+    if (victim >= 0) close(victim);
     return 1;
 }

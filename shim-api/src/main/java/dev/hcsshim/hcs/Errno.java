@@ -27,7 +27,7 @@ public final class Errno extends IOException implements NetError {
     private final long code;
 
     public Errno(long code) {
-        super(describe(code & 0xffffffffL), null, false, false);
+        super(describe(code & 0xffffffffL));
         this.code = code & 0xffffffffL;
     }
 
@@ -63,5 +63,11 @@ public final class Errno extends IOException implements NetError {
     @Override
     public int hashCode() {
         return Long.hashCode(code);
+    }
+
+    /** Shared values: a stack trace would describe whoever built the first one. */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
     }
 }
