@@ -1,11 +1,16 @@
 package dev.hcsshim.runhcs;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonGetter;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.io.IOException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Map;
 
 /** The platform-neutral state of a runhcs container, with runc's JSON names. */
@@ -16,23 +21,17 @@ public record ContainerState(
         @JsonProperty("status") String status,
         @JsonProperty("bundle") String bundle,
         @JsonProperty("rootfs") String rootfs,
-        @JsonIgnore Instant created,
+        // Go marshals time.Time as RFC 3339 with nanoseconds, which Instant.toString produces
+        @JsonProperty("created") @JsonSerialize(using = ToStringSerializer.class)
+        @JsonDeserialize(using = ContainerState.Rfc3339.class) Instant created,
         @JsonProperty("annotations") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> annotations,
         @JsonProperty("owner") String owner) {
 
-    /** Go marshals time.Time as RFC 3339 with nanoseconds, which ISO_INSTANT produces. */
-    @JsonGetter("created")
-    String createdText() {
-        return created == null ? "0001-01-01T00:00:00Z" : created.toString();
-    }
-
-    @JsonCreator
-    static ContainerState fromJson(@JsonProperty("ociVersion") String version, @JsonProperty("id") String id,
-            @JsonProperty("pid") int pid, @JsonProperty("status") String status,
-            @JsonProperty("bundle") String bundle, @JsonProperty("rootfs") String rootfs,
-            @JsonProperty("created") String created, @JsonProperty("annotations") Map<String, String> annotations,
-            @JsonProperty("owner") String owner) {
-        return new ContainerState(version, id, pid, status, bundle, rootfs,
-                created == null ? null : java.time.OffsetDateTime.parse(created).toInstant(), annotations, owner);
+    /** Accepts any RFC 3339 offset, not only Z. */
+    static final class Rfc3339 extends JsonDeserializer<Instant> {
+        @Override
+        public Instant deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            return OffsetDateTime.parse(p.getValueAsString()).toInstant();
+        }
     }
 }
