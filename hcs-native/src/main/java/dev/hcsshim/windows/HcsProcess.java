@@ -292,10 +292,10 @@ public final class HcsProcess implements Process {
                 callbackHandle = null;
                 if (err != null) first = error(op, err, null);
             }
+            finishWait(-1, error("hcs::Process::Wait", Hcs.ERR_ALREADY_CLOSED, null));
             watcher.close();
             Throwable err = HcsCalls.error(Natives.vmcompute().HcsCloseProcess(handle));
             handle = null;
-            finishWait(-1, error("hcs::Process::Wait", Hcs.ERR_ALREADY_CLOSED, null));
             if (err != null && first == null) first = error(op, err, null);
             if (first != null) throw first;
         } finally {

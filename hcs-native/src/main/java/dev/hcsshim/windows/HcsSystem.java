@@ -410,10 +410,11 @@ public final class HcsSystem implements Container {
                 callbackHandle = null;
                 if (err != null) first = SystemError.of(id, op, err, null);
             }
+            // waiters learn of the close before the watcher wakes the background wait
+            finishWait(SystemError.of(id, "hcs::System::Wait", Hcs.ERR_ALREADY_CLOSED, null));
             watcher.close();
             Throwable err = HcsCalls.error(Natives.vmcompute().HcsCloseComputeSystem(handle));
             handle = null;
-            finishWait(SystemError.of(id, "hcs::System::Wait", Hcs.ERR_ALREADY_CLOSED, null));
             if (err != null && first == null) first = SystemError.of(id, op, err, null);
             if (first != null) throw first;
         } finally {
