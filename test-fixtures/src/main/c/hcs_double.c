@@ -147,6 +147,7 @@ void dbl_reset(void) {
     next_exit_code = 0;
     next_mode = P_EXIT;
     leave_unregistered = 0;
+    double_closes = 0;
     pthread_mutex_unlock(&mu);
 }
 

@@ -47,7 +47,11 @@ final class NotificationWatcher {
         return new Pointer(key);
     }
 
+    /** The thread the last notification arrived on (tests check it is HCS's, not ours). */
+    static volatile Thread lastDispatchThread;
+
     private static void dispatch(int type, Pointer context, int status, Pointer data) {
+        lastDispatchThread = Thread.currentThread();
         Throwable result;
         try {
             result = parse(status, HcsCalls.takeData(data));

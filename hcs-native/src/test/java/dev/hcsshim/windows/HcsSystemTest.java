@@ -101,6 +101,22 @@ class HcsSystemTest {
             s.start();
         }
         assertEquals(fired + 2, dbl.dbl_callbacks_fired());
+        Thread t = NotificationWatcher.lastDispatchThread;
+        assertNotNull(t);
+        assertNotSame(Thread.currentThread(), t);
+        assertFalse(t.isVirtual(), "completions come from a native thread JNA attached");
+    }
+
+    @Test
+    void theDoubleCatchesAHandleClosedTwice() {
+        var h = new com.sun.jna.ptr.PointerByReference();
+        var result = new com.sun.jna.ptr.PointerByReference();
+        assertEquals(0, Natives.vmcompute().HcsCreateComputeSystem(Utf16.of("raw"), Utf16.of("{}"), null, h, result));
+        assertEquals(0, Natives.vmcompute().HcsCloseComputeSystem(h.getValue()));
+        int hr = Natives.vmcompute().HcsCloseComputeSystem(h.getValue());
+        assertTrue(Hcs.isErrorInvalidHandle(Hcs.win32FromHresult(hr)));
+        assertEquals(1, dbl.dbl_double_closes(), "the leak checks can fail");
+        dbl.dbl_reset();
     }
 
     @Test
