@@ -1,0 +1,113 @@
+package dev.hcsshim.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * The libc calls the Linux backend needs (x86_64 / aarch64 glibc). Every call that can fail throws
+ * {@link LastErrorException}; {@link LastErrorException#getErrorCode()} is the errno.
+ * Structures are passed as raw {@link com.sun.jna.Memory} with documented offsets (see users).
+ */
+public interface LibC extends Library {
+
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    // errno values we branch on
+    int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,
+            EBUSY = 16, EINVAL = 22, EPIPE = 32, ENOSYS = 38;
+
+    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800,
+            O_CLOEXEC = 0x80000;
+    int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, F_SETPIPE_SZ = 1031,
+            F_GETPIPE_SZ = 1032;
+
+    int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+
+    int P_ALL = 0, P_PID = 1, P_PIDFD = 3;
+    int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
+    int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+    /** sizeof(siginfo_t); offsets: si_signo 0, si_code 8, si_pid 16, si_uid 20, si_status 24. */
+    int SIGINFO_SIZE = 128;
+
+    long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434;
+
+    short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
+
+    int SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2;
+
+    int EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = O_NONBLOCK;
+
+    int TIOCSWINSZ = 0x5414;
+
+    long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16,
+            MS_REMOUNT = 32, MS_DIRSYNC = 128, MS_NOATIME = 1024, MS_NODIRATIME = 2048,
+            MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_RELATIME = 1 << 21,
+            MS_STRICTATIME = 1 << 24;
+    int MNT_DETACH = 2;
+
+    int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC, SOL_SOCKET = 1, SCM_RIGHTS = 1,
+            MSG_CMSG_CLOEXEC = 0x40000000;
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+
+    int setsid() throws LastErrorException;
+
+    int getuid();
+
+    int getpid();
+
+    int kill(int pid, int sig) throws LastErrorException;
+
+    /** Used for pidfd_open / pidfd_send_signal, which glibc 2.36 does not wrap everywhere. */
+    long syscall(long number, Object... args) throws LastErrorException;
+
+    int waitid(int idtype, int id, Pointer infop, int options) throws LastErrorException;
+
+    int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    long splice(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags)
+            throws LastErrorException;
+
+    /** struct pollfd is 8 bytes: int fd @0, short events @4, short revents @6. */
+    int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
+
+    int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    int open(String path, int flags, int mode) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+
+    int dup(int fd) throws LastErrorException;
+
+    int dup2(int oldFd, int newFd) throws LastErrorException;
+
+    int dup3(int oldFd, int newFd, int flags) throws LastErrorException;
+
+    long read(int fd, Pointer buf, long count) throws LastErrorException;
+
+    long write(int fd, Pointer buf, long count) throws LastErrorException;
+
+    int mkfifo(String path, int mode) throws LastErrorException;
+
+    /** TIOCSWINSZ with a struct winsize (4 unsigned shorts: rows, cols, xpixel, ypixel). */
+    int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+    int mount(String source, String target, String fstype, long flags, String data)
+            throws LastErrorException;
+
+    int umount2(String target, int flags) throws LastErrorException;
+
+    int eventfd(int initval, int flags) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int bind(int fd, Pointer addr, int len) throws LastErrorException;
+
+    int listen(int fd, int backlog) throws LastErrorException;
+
+    int accept4(int fd, Pointer addr, Pointer len, int flags) throws LastErrorException;
+
+    long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+}

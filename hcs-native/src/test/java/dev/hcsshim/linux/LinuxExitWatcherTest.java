@@ -1,0 +1,101 @@
+package dev.hcsshim.linux;
+
+import static dev.hcsshim.linux.LinuxTestSupport.await;
+import static dev.hcsshim.linux.LinuxTestSupport.procState;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Exits of re-parented processes, zombies watched late, and the orphan sweeper. */
+class LinuxExitWatcherTest {
+    private final ExitWatcher watcher = ExitWatcher.shared();
+
+    /** Runs sh -c script through the watcher, waits for sh, returns the first line it printed (a pid). */
+    private int orphanPid(String script) throws Exception {
+        Process sh = watcher.spawn(new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true));
+        String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(sh.waitFor(10, TimeUnit.SECONDS));
+        return Integer.parseInt(out.lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void reportsExitCodeOfReparentedProcess() throws Exception {
+        int pid;
+        try (ExitWatcher.Guard g = watcher.guard()) {
+            // the orphan closes stdout so that readAllBytes returns at once
+            pid = orphanPid("sleep 0.3 >/dev/null 2>&1 & echo $!; true");
+            var exit = watcher.watch(pid);
+            g.close();
+            ExitStatus st = exit.get(10, TimeUnit.SECONDS);
+            assertEquals(pid, st.pid());
+            assertEquals(0, st.status());
+            assertFalse(st.signaled());
+        }
+    }
+
+    @Test
+    void killedProcessReports128PlusSignal() throws Exception {
+        int pid;
+        var g = watcher.guard();
+        try {
+            pid = orphanPid("sleep 100 >/dev/null 2>&1 & echo $!");
+        } catch (Exception e) {
+            g.close();
+            throw e;
+        }
+        var exit = watcher.watch(pid);
+        g.close();
+        LibC.INSTANCE.kill(pid, 9);
+        ExitStatus st = exit.get(10, TimeUnit.SECONDS);
+        assertEquals(137, st.status());
+        assertEquals(9, st.signal());
+    }
+
+    @Test
+    void zombieWatchedLateIsStillReported() throws Exception {
+        try (ExitWatcher.Guard g = watcher.guard()) {
+            int pid = orphanPid("(exit 7) >/dev/null 2>&1 & echo $!");
+            await("orphan to become our zombie", Duration.ofSeconds(10), () -> procState(pid) == 'Z');
+            var exit = watcher.watch(pid);
+            g.close();
+            assertEquals(7, exit.get(10, TimeUnit.SECONDS).status());
+            assertEquals(0, procState(pid), "reaped");
+        }
+    }
+
+    @Test
+    void sweeperReapsUnwatchedOrphans() throws Exception {
+        long before = watcher.orphansReaped();
+        int pid = orphanPid("(exit 3) >/dev/null 2>&1 & echo $!");
+        watcher.sweepNow();
+        await("sweeper to reap " + pid, Duration.ofSeconds(10), () -> procState(pid) == 0);
+        assertTrue(watcher.orphansReaped() > before);
+    }
+
+    @Test
+    void sweeperLeavesJvmChildrenToTheJvm() throws Exception {
+        // many short JVM children while the sweeper runs: every exit value must survive
+        for (int i = 0; i < 20; i++) {
+            Process p = watcher.spawn(new ProcessBuilder("/bin/sh", "-c", "exit " + (i % 5 + 1)));
+            watcher.sweepNow();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(i % 5 + 1, p.exitValue());
+        }
+    }
+
+    @Test
+    void watchingANonChildFails() {
+        // pid 1 is not our child: waitid(P_PIDFD) says ECHILD once it... never exits, so use a sibling
+        var f = watcher.watch(Integer.MAX_VALUE - 1);
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> f.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IOException);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.hcsshim.linux;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+
+final class LinuxTestSupport {
+    private LinuxTestSupport() {}
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** Polls cond until true or the bound passes (then fails with what). */
+    static void await(String what, Duration bound, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        long pause = 1;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out after " + bound + " waiting for " + what);
+            Thread.sleep(pause);
+            pause = Math.min(pause * 2, 50);
+        }
+    }
+
+    static String newId() {
+        return "hcsj-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+    }
+
+    static boolean runcAvailable() {
+        return Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc"));
+    }
+
+    /** 'Z' for a zombie, 0 when gone. */
+    static char procState(int pid) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return s.charAt(s.lastIndexOf(')') + 2);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static long liveRelayThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("relay-") && t.isAlive()).count();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.hcsshim.transport;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Filesystem side of a listening unix socket: protected directory, stale-file cleanup, mode. */
+public final class UnixSockets {
+    private UnixSockets() {}
+
+    /** Who may reach the socket through the filesystem. */
+    public enum Access {
+        /** Directory 0700, socket 0600: the daemon's user only (production). */
+        OWNER_ONLY,
+        /** Directory 0777, socket 0666: tests that prove the SO_PEERCRED check on its own. */
+        WORLD_FOR_TESTS
+    }
+
+    /**
+     * Makes {@code socket} bindable: creates its directory with the access mode, refuses if a
+     * live server answers there, removes a stale socket file.
+     */
+    public static void prepare(Path socket, Access access) throws IOException {
+        Path dir = socket.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        int uid = PeerCredentialGuard.currentUid();
+        if (!Integer.valueOf(uid).equals(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
+            Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS); // the daemon's user owns it
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(
+                access == Access.OWNER_ONLY ? "rwx------" : "rwxrwxrwx"));
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
+        if (isLive(socket)) {
+            throw new IOException("address already in use: a server is listening on " + socket);
+        }
+        if (!Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(socket); // stale socket: nobody accepts there any more
+        } else {
+            throw new IOException("refusing to replace non-socket file " + socket);
+        }
+    }
+
+    /** Sets the socket file mode after bind. */
+    public static void finish(Path socket, Access access) throws IOException {
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(
+                access == Access.OWNER_ONLY ? "rw-------" : "rw-rw-rw-"));
+    }
+
+    /** True when something accepts connections on {@code socket}. */
+    public static boolean isLive(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.hcsshim.ttrpc;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.protobuf.StringValue;
+import dev.hcsshim.transport.GrpcEndpoint;
+import dev.hcsshim.transport.PipeAddress;
+import dev.hcsshim.transport.TtrpcEndpoint;
+import dev.hcsshim.transport.UnixSockets;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The same service definition answers over gRPC and ttrpc, under its own name and a v3-style alias. */
+class GrpcEndpointTest {
+    private static final String ALIAS = "test.v3.Echo";
+    @TempDir
+    Path tmp;
+    private GrpcEndpoint grpc;
+    private TtrpcEndpoint ttrpc;
+    private EventLoopGroup group;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void start() throws Exception {
+        var def = new TestService().definition();
+        grpc = GrpcEndpoint.builder(new PipeAddress.UnixSocket(tmp.resolve("g.sock")))
+                .addService(def).addService(ServiceAlias.rename(def, ALIAS))
+                .intercept(TestService.HEADER_INTERCEPTOR).intercept(Namespaces.interceptor()).intercept(StatusMapper.interceptor())
+                .start();
+        ttrpc = TtrpcEndpoint.listen(TtrpcServer.builder().addService(def).addService(ServiceAlias.rename(def, ALIAS)).build(),
+                new PipeAddress.UnixSocket(tmp.resolve("t.sock")), UnixSockets.Access.OWNER_ONLY);
+        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(tmp.resolve("g.sock").toString()))
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        grpc.close();
+        ttrpc.close();
+    }
+
+    private static MethodDescriptor<StringValue, StringValue> renamed(MethodDescriptor<StringValue, StringValue> m) {
+        return m.toBuilder().setFullMethodName(MethodDescriptor.generateFullMethodName(ALIAS, m.getBareMethodName())).build();
+    }
+
+    private StringValue grpcCall(MethodDescriptor<StringValue, StringValue> m, String v, Metadata md) {
+        var ch = md == null ? channel : io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
+        return ClientCalls.blockingUnaryCall(ch, m, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of(v));
+    }
+
+    @Test
+    void servesTheServiceAndItsAlias() {
+        assertEquals("echo:a", grpcCall(TestService.ECHO, "a", null).getValue());
+        assertEquals("echo:b", grpcCall(renamed(TestService.ECHO), "b", null).getValue());
+        try (TtrpcClient c = TtrpcClient.forSocket(tmp.resolve("t.sock"))) {
+            assertEquals("echo:c", c.blockingCall(renamed(TestService.ECHO), StringValue.of("c"), null, Duration.ofSeconds(10)).getValue());
+        }
+    }
+
+    @Test
+    void aliasKeepsEveryMethodAndNoSchema() {
+        var alias = ServiceAlias.rename(new TestService().definition(), ALIAS);
+        assertEquals(ALIAS, alias.getServiceDescriptor().getName());
+        assertEquals(6, alias.getMethods().size());
+        alias.getMethods().forEach(m -> assertEquals(ALIAS, m.getMethodDescriptor().getServiceName()));
+    }
+
+    @Test
+    void errorsMapAsOverTtrpc() {
+        for (String method : new String[] {"Throw", "OnError"}) {
+            var m = TestService.unary(method, StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> grpcCall(m, "IllegalStateException", null));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), method);
+            StatusRuntimeException nf = assertThrows(StatusRuntimeException.class, () -> grpcCall(renamed(m), "NoSuchFileException", null));
+            assertEquals(Status.Code.NOT_FOUND, nf.getStatus().getCode(), method);
+        }
+    }
+
+    @Test
+    void namespaceFromGrpcMetadata() {
+        Metadata md = new Metadata();
+        md.put(Namespaces.GRPC_KEY, "default");
+        md.put(TestService.X_TEST, "h");
+        assertEquals("default|h", grpcCall(TestService.WHO, "", md).getValue());
+    }
+}

@@ -1,0 +1,80 @@
+package dev.hcsshim.shim;
+
+import com.google.protobuf.Timestamp;
+import dev.hcsshim.linux.ExitWatcher;
+import dev.hcsshim.proto.task.v2.DeleteResponse;
+import dev.hcsshim.shim.linux.OciTaskBackend;
+import dev.hcsshim.shim.task.ExitStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code delete}: containerd runs it after every shim exit (and at its own start-up for bundles
+ * whose shim is unreachable). It force-removes what may be left of the task, removes a dead
+ * daemon's socket, and prints a DeleteResponse on stdout; stderr reaches containerd's log as
+ * "cleanup warnings". Idempotent, and fine on a half-created task.
+ */
+final class DeleteCommand {
+    private final ShimFlags flags;
+
+    DeleteCommand(ShimFlags flags) {
+        this.flags = flags;
+    }
+
+    int run() throws IOException {
+        IdRules.requireValid("namespace", flags.namespace());
+        IdRules.requireValid("id", flags.id());
+        System.setProperty("hcsshim.log.level", "warn");
+        Logger log = LoggerFactory.getLogger(DeleteCommand.class);
+        Path bundle = flags.bundleDir();
+        try {
+            new OciTaskBackend(ExitWatcher.shared()).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cleanup of {}: {}", flags.id(), e.toString());
+        }
+        removeDeadEndpoint(bundle, log);
+
+        // The exit was not observed (the shim is gone): report it as killed, as runc's shim does.
+        Instant now = Instant.now();
+        DeleteResponse response = DeleteResponse.newBuilder()
+                .setPid(initPid(bundle))
+                .setExitStatus(ExitStatus.UNKNOWN_STATUS)
+                .setExitedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .build();
+        response.writeTo(System.out);
+        System.out.flush();
+        return 0;
+    }
+
+    /** The daemon's sockets, if nothing serves on them any more (a grouped daemon may still serve others). */
+    private static void removeDeadEndpoint(Path bundle, Logger log) {
+        try {
+            Path addressFile = bundle.resolve("address");
+            if (!Files.exists(addressFile)) {
+                return;
+            }
+            ShimEndpoint endpoint = ShimEndpoint.at(Files.readString(addressFile, StandardCharsets.UTF_8).trim());
+            if (!endpoint.path().startsWith(ShimEndpoint.socketDir()) || endpoint.isServing()) {
+                return;
+            }
+            Files.deleteIfExists(endpoint.path());
+            Files.deleteIfExists(endpoint.grpcPath());
+            Files.deleteIfExists(endpoint.infoPath());
+        } catch (IOException | RuntimeException e) {
+            log.warn("removing dead shim socket: {}", e.toString());
+        }
+    }
+
+    private static int initPid(Path bundle) {
+        try {
+            return Integer.parseInt(Files.readString(bundle.resolve("init.pid")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+}

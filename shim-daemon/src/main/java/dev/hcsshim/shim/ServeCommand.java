@@ -1,0 +1,181 @@
+package dev.hcsshim.shim;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.hcsshim.linux.ExitWatcher;
+import dev.hcsshim.linux.LibC;
+import dev.hcsshim.proto.runhcs.options.Options;
+import dev.hcsshim.shim.events.EventPublisher;
+import dev.hcsshim.shim.linux.OciTaskBackend;
+import dev.hcsshim.shim.task.TaskService;
+import dev.hcsshim.shim.task.TypeUrls;
+import dev.hcsshim.transport.GrpcEndpoint;
+import dev.hcsshim.transport.PipeAddress;
+import dev.hcsshim.transport.TtrpcEndpoint;
+import dev.hcsshim.transport.UnixSockets;
+import dev.hcsshim.ttrpc.Namespaces;
+import dev.hcsshim.ttrpc.ServiceAlias;
+import dev.hcsshim.ttrpc.StatusMapper;
+import dev.hcsshim.ttrpc.TtrpcServer;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code serve}: the shim daemon. Detaches from containerd (own session, stdio let go), becomes
+ * the child subreaper of the containers it runs, serves the task and diag services over ttrpc
+ * (containerd 1.x) and gRPC (gRPC clients, containerd 2.x as task.v3) on root-only unix sockets,
+ * and exits when Shutdown arrives with no task left or on SIGTERM.
+ */
+final class ServeCommand {
+    private static Logger log;
+
+    private final ShimFlags flags;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private TtrpcEndpoint ttrpc;
+    private GrpcEndpoint grpc;
+    private EventPublisher events;
+    private ShimEndpoint endpoint;
+
+    ServeCommand(ShimFlags flags) {
+        this.flags = flags;
+    }
+
+    int run() throws Exception {
+        PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        byte[] rawOptions = System.in.readAllBytes();
+        Daemonize.detach(flags.bundleDir().resolve("log"));
+        Options options;
+        try {
+            options = parseOptions(rawOptions);
+        } catch (IllegalArgumentException e) {
+            ready.println("ERR " + e.getMessage());
+            return 1;
+        }
+        String level = flags.debug() ? "debug" : options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
+        System.setProperty("hcsshim.log.level", level);
+        log = LoggerFactory.getLogger(ServeCommand.class);
+
+        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), flags.id()) : ShimEndpoint.at(flags.socket());
+        try {
+            start(options);
+        } catch (IOException e) {
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("already in use") && endpoint.isServing()) {
+                // Another daemon of the same group won the race to bind: its address serves us too.
+                ready.println("BUSY " + endpoint.address());
+                return 0;
+            }
+            log.error("cannot serve on {}", endpoint.address(), e);
+            ready.println("ERR cannot serve on " + endpoint.address() + ": " + msg);
+            return 1;
+        }
+        log.info("serving {} for namespace {} on {} (pid {})", ShimFlags.RUNTIME, flags.namespace(), endpoint.address(),
+                ProcessHandle.current().pid());
+        ready.println("OK " + endpoint.address());
+        Daemonize.releaseStdout();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
+        done.await();
+        return 0;
+    }
+
+    private void start(Options options) throws IOException, InterruptedException {
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
+            ttrpcAddress = flags.address() + ".ttrpc";
+        }
+        events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
+        ExitWatcher watcher = ExitWatcher.shared();
+        TaskService tasks = new TaskService(flags.namespace(), new OciTaskBackend(watcher), events, options,
+                () -> Thread.ofPlatform().name("shutdown-request").start(() -> {
+                    stop();
+                    System.exit(0);
+                }));
+        List<ServerServiceDefinition> services = services(tasks);
+
+        // Handlers block on runtime commands; virtual threads keep that cheap.
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        TtrpcServer.Builder server = TtrpcServer.builder().executor(executor)
+                .intercept(StatusMapper.interceptor())
+                .intercept(Namespaces.interceptor());
+        services.forEach(server::addService);
+        ttrpc = TtrpcEndpoint.listen(server.build(), new PipeAddress.UnixSocket(endpoint.path()), UnixSockets.Access.OWNER_ONLY);
+
+        GrpcEndpoint.Builder g = GrpcEndpoint.builder(new PipeAddress.UnixSocket(endpoint.grpcPath()))
+                .executor(executor)
+                .access(UnixSockets.Access.OWNER_ONLY)
+                .intercept(StatusMapper.interceptor())
+                .intercept(Namespaces.interceptor());
+        services.forEach(g::addService);
+        grpc = g.start();
+        ShimInfo.write(endpoint, flags.namespace(), flags.id());
+    }
+
+    /** The task service under containerd.task.v2 and, for containerd 2.x, task.v3 (same handlers). */
+    private static List<ServerServiceDefinition> services(BindableService tasks) {
+        ServerServiceDefinition v2 = tasks.bindService();
+        return List.of(v2, ServiceAlias.rename(v2, "containerd.task.v3.Task"));
+    }
+
+    /** Runtime options from start's stdin: nothing, or an Any holding containerd.runhcs.v1.Options. */
+    static Options parseOptions(byte[] raw) {
+        if (raw.length == 0) {
+            return Options.getDefaultInstance();
+        }
+        try {
+            Any any = Any.parseFrom(raw);
+            if (any.getTypeUrl().isEmpty()) {
+                return Options.getDefaultInstance();
+            }
+            if (!TypeUrls.is(any, Options.getDescriptor().getFullName())) {
+                throw new IllegalArgumentException("unsupported runtime options type " + any.getTypeUrl()
+                        + " (want " + Options.getDescriptor().getFullName() + ")");
+            }
+            return TypeUrls.unpack(any, Options.getDefaultInstance());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("malformed runtime options: " + e.getMessage());
+        }
+    }
+
+    /** Stops serving (in-flight calls get a moment), delivers queued events, removes our sockets. */
+    private void stop() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (ttrpc != null) {
+                ttrpc.shutdown(Duration.ofSeconds(2));
+            }
+            if (grpc != null) {
+                grpc.shutdown(Duration.ofSeconds(2));
+            }
+            if (events != null) {
+                events.flushAndClose(Duration.ofSeconds(3));
+            }
+            if (endpoint != null) {
+                Files.deleteIfExists(endpoint.path());
+                Files.deleteIfExists(endpoint.grpcPath());
+                Files.deleteIfExists(endpoint.infoPath());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (log != null) {
+                log.warn("shutdown: {}", e.toString());
+            }
+        } finally {
+            done.countDown();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.hcsshim.shim;
+
+import java.nio.file.Path;
+
+/**
+ * The flags containerd passes to a runtime shim (Go flag syntax: {@code -namespace ns}), plus
+ * the command. See shared/containerd-shim-protocol.md for what containerd 1.6 sends.
+ */
+public record ShimFlags(
+        String namespace,
+        String id,
+        String address,
+        String publishBinary,
+        Path bundle,
+        String socket,
+        boolean debug,
+        String command) {
+
+    public static final String RUNTIME = "io.containerd.runhcs.v1";
+
+    /** The bundle directory: {@code -bundle}, else the working directory containerd gave us. */
+    public Path bundleDir() {
+        return bundle != null ? bundle : Path.of("").toAbsolutePath();
+    }
+}

@@ -1,0 +1,329 @@
+package dev.hcsshim.shim.linux;
+
+import com.google.protobuf.Any;
+import dev.hcsshim.linux.ExitWatcher;
+import dev.hcsshim.linux.OciRuntime;
+import dev.hcsshim.linux.OciRuntimeException;
+import dev.hcsshim.linux.RootfsMounts;
+import dev.hcsshim.proto.types.Mount;
+import dev.hcsshim.shim.TaskGrouping;
+import dev.hcsshim.shim.task.CreateSpec;
+import dev.hcsshim.shim.task.Errdefs;
+import dev.hcsshim.shim.task.ExitStatus;
+import dev.hcsshim.shim.task.StdioSpec;
+import dev.hcsshim.shim.task.TaskBackend;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Linux compute backend: one OCI container per task, driven through the runtime CLI (runc
+ * by default; crun when the task's annotations or the runtime options' default annotations say
+ * {@value #RUNTIME_ANNOTATION}=crun), with its own --root per namespace.
+ */
+public final class OciTaskBackend implements TaskBackend {
+    private static final Logger log = LoggerFactory.getLogger(OciTaskBackend.class);
+    public static final String RUNTIME_ANNOTATION = "io.containerd.runhcs.v1.oci-runtime";
+    /** How long output relays may sit idle after their process exited before they are cut. */
+    static final Duration COPY_AFTER_EXIT_IDLE = Duration.ofSeconds(2);
+
+    private final ExitWatcher watcher;
+    private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
+
+    public OciTaskBackend(ExitWatcher watcher) {
+        this.watcher = watcher;
+    }
+
+    private OciRuntime runtime(String name, String namespace) throws IOException {
+        String key = name + "/" + namespace;
+        OciRuntime rt = runtimes.get(key);
+        if (rt == null) {
+            rt = OciRuntime.forNamespace(name, namespace, watcher);
+            runtimes.put(key, rt);
+        }
+        return rt;
+    }
+
+    @Override
+    public Task create(CreateSpec spec) throws IOException {
+        Path bundle = spec.bundle();
+        Path config = bundle.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            throw Errdefs.invalidArgument("bundle %s has no config.json", bundle);
+        }
+        String runtimeName = runtimeName(spec, config);
+        if (!List.of("runc", "crun").contains(runtimeName) && !runtimeName.startsWith("/")) {
+            throw Errdefs.invalidArgument("unsupported OCI runtime %s (want runc, crun or an absolute path)", runtimeName);
+        }
+        OciRuntime rt = runtime(runtimeName, spec.namespace());
+        Path rootfs = bundle.resolve("rootfs");
+        boolean mounted = false;
+        ProcessIo io = null;
+        try {
+            if (!spec.rootfs().isEmpty()) {
+                Files.createDirectories(rootfs);
+                RootfsMounts.mountAll(rootfs, spec.rootfs().stream()
+                        .map(m -> new RootfsMounts.Mount(m.getType(), m.getSource(), m.getOptionsList()))
+                        .toList());
+                mounted = true;
+            }
+            io = ProcessIo.prepare(spec.id(), spec.stdio(), spec.namespace(), spec.id(), bundle);
+            OciRuntime.Started started = rt.create(spec.id(), bundle, io.containerStdio(), io.consoleSocket());
+            io.started();
+            OciProcess init = new OciProcess(spec.id(), started, io, rt, spec.id());
+            log.debug("runtime {} created {} with init pid {}", runtimeName, spec.id(), started.pid());
+            return new OciTask(spec.id(), bundle, rt, init, spec.namespace());
+        } catch (IOException | RuntimeException e) {
+            if (io != null) {
+                io.close();
+            }
+            forceDelete(rt, spec.id());
+            if (mounted) {
+                unmountQuietly(rootfs);
+            }
+            throw classify(e);
+        }
+    }
+
+    @Override
+    public void cleanupAfterCrash(String namespace, String id, Path bundle) throws IOException {
+        String runtimeName = "runc";
+        try {
+            runtimeName = runtimeFromAnnotations(TaskGrouping.annotations(bundle.resolve("config.json")), runtimeName);
+        } catch (IOException | RuntimeException e) {
+            log.debug("no readable config.json in {}: {}", bundle, e.toString());
+        }
+        forceDelete(runtime(runtimeName, namespace), id);
+        unmountQuietly(bundle.resolve("rootfs"));
+    }
+
+    private static String runtimeName(CreateSpec spec, Path config) throws IOException {
+        String fromOptions = spec.options() == null ? null : spec.options().getDefaultContainerAnnotationsMap().get(RUNTIME_ANNOTATION);
+        return runtimeFromAnnotations(TaskGrouping.annotations(config), fromOptions == null ? "runc" : fromOptions);
+    }
+
+    private static String runtimeFromAnnotations(Map<String, String> annotations, String fallback) {
+        String name = annotations.get(RUNTIME_ANNOTATION);
+        return name == null || name.isEmpty() ? fallback : name;
+    }
+
+    static void forceDelete(OciRuntime rt, String id) {
+        try {
+            rt.delete(id, true);
+        } catch (IOException | RuntimeException e) {
+            log.debug("runtime delete {}: {}", id, e.toString());
+        }
+    }
+
+    static void unmountQuietly(Path rootfs) {
+        try {
+            RootfsMounts.unmountAll(rootfs);
+        } catch (IOException | RuntimeException e) {
+            log.warn("unmount {}: {}", rootfs, e.toString());
+        }
+    }
+
+    /** Turns what the runtime said into containerd's error classes where the meaning is known. */
+    static RuntimeException classifyRuntime(String what, IOException e) {
+        String msg = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        if (msg.contains("not running") || msg.contains("process already finished") || msg.contains("no such process")) {
+            return Errdefs.notFound("%s: process already finished", what);
+        }
+        if (msg.contains("does not exist") || msg.contains("not exist")) {
+            return Errdefs.notFound("%s: %s", what, e.getMessage());
+        }
+        if (msg.contains("already exists")) {
+            return Errdefs.alreadyExists("%s: %s", what, e.getMessage());
+        }
+        if (msg.contains("not paused") || msg.contains("is paused") || msg.contains("cannot ")) {
+            return Errdefs.failedPrecondition("%s: %s", what, e.getMessage());
+        }
+        return io.grpc.Status.UNKNOWN.withDescription(what + ": " + e.getMessage()).asRuntimeException();
+    }
+
+    private static IOException classify(Exception e) throws IOException {
+        if (e instanceof RuntimeException re) {
+            throw re;
+        }
+        IOException io = (IOException) e;
+        if (io instanceof OciRuntimeException) {
+            String msg = String.valueOf(io.getMessage());
+            // A spec the runtime cannot run (bad args, missing binary) is the caller's error.
+            if (msg.contains("executable file not found") || msg.contains("no such file or directory")
+                    || msg.contains("invalid") || msg.contains("permission denied")) {
+                throw Errdefs.invalidArgument("%s", msg);
+            }
+        }
+        return io;
+    }
+
+    /** One OCI container. */
+    static final class OciTask implements TaskBackend.Task {
+        private final String id;
+        private final Path bundle;
+        private final OciRuntime rt;
+        private final OciProcess init;
+        private final String namespace;
+
+        OciTask(String id, Path bundle, OciRuntime rt, OciProcess init, String namespace) {
+            this.id = id;
+            this.bundle = bundle;
+            this.rt = rt;
+            this.init = init;
+            this.namespace = namespace;
+        }
+
+        @Override
+        public TaskBackend.Process init() {
+            return init;
+        }
+
+        @Override
+        public void start() throws IOException {
+            rt.start(id);
+        }
+
+        @Override
+        public TaskBackend.Process exec(String execId, StdioSpec stdio, byte[] processSpecJson) throws IOException {
+            ProcessIo io = ProcessIo.prepare(id + "-" + execId, stdio, namespace, id, bundle);
+            try {
+                OciRuntime.Started started = rt.exec(id, new String(processSpecJson, StandardCharsets.UTF_8),
+                        io.containerStdio(), io.consoleSocket());
+                io.started();
+                return new OciProcess(id + "/" + execId, started, io, rt, null);
+            } catch (IOException | RuntimeException e) {
+                io.close();
+                throw classify(e);
+            }
+        }
+
+        @Override
+        public void kill(int signal, boolean all) throws IOException {
+            try {
+                rt.kill(id, signal, all);
+            } catch (IOException e) {
+                throw classifyRuntime("kill " + id, e);
+            }
+        }
+
+        @Override
+        public void pause() throws IOException {
+            try {
+                rt.pause(id);
+            } catch (IOException e) {
+                throw classifyRuntime("pause " + id, e);
+            }
+        }
+
+        @Override
+        public void resume() throws IOException {
+            try {
+                rt.resume(id);
+            } catch (IOException e) {
+                throw classifyRuntime("resume " + id, e);
+            }
+        }
+
+        @Override
+        public void update(byte[] resourcesJson) throws IOException {
+            try {
+                rt.update(id, new String(resourcesJson, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw Errdefs.invalidArgument("update %s: %s", id, e.getMessage());
+            }
+        }
+
+        @Override
+        public List<Integer> pids() throws IOException {
+            return rt.ps(id);
+        }
+
+        @Override
+        public Any stats() throws IOException {
+            return CgroupMetrics.toAny(rt.stats(id));
+        }
+
+        @Override
+        public void checkpoint(Path imagePath, Any options) throws IOException {
+            Path work = Files.createTempDirectory(bundle, "criu-work");
+            try {
+                rt.checkpoint(id, imagePath, work, false);
+            } catch (IOException e) {
+                throw Errdefs.failedPrecondition("checkpoint %s: %s", id, e.getMessage());
+            }
+        }
+
+        @Override
+        public void delete() throws IOException {
+            try {
+                rt.delete(id, true);
+            } catch (IOException e) {
+                log.debug("runtime delete {}: {}", id, e.toString());
+            }
+            unmountQuietly(bundle.resolve("rootfs"));
+        }
+    }
+
+    /** A container process (init or exec) with its stdio. */
+    static final class OciProcess implements TaskBackend.Process {
+        private final String name;
+        private final int pid;
+        private final ProcessIo io;
+        private final CompletableFuture<ExitStatus> exited;
+
+        OciProcess(String name, OciRuntime.Started started, ProcessIo io, OciRuntime rt, String initOf) {
+            this.name = name;
+            this.pid = started.pid();
+            this.io = io;
+            // The exit counts once the output it wrote has been relayed.
+            this.exited = started.exit().thenCompose(status -> io.drained(COPY_AFTER_EXIT_IDLE)
+                    .thenApply(v -> new ExitStatus(status.signaled() ? 128 + status.signal() : status.status(), status.exitedAt())));
+        }
+
+        @Override
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public CompletionStage<ExitStatus> exited() {
+            return exited;
+        }
+
+        @Override
+        public void signal(int signal) throws IOException {
+            if (exited.isDone()) {
+                throw Errdefs.notFound("%s: process already finished", name);
+            }
+            try {
+                dev.hcsshim.linux.LibC.INSTANCE.kill(pid, signal);
+            } catch (com.sun.jna.LastErrorException e) {
+                throw Errdefs.notFound("%s: process already finished (errno %d)", name, e.getErrorCode());
+            }
+        }
+
+        @Override
+        public void closeStdin() {
+            io.closeStdin();
+        }
+
+        @Override
+        public void resize(int width, int height) throws IOException {
+            io.resize(width, height);
+        }
+
+        @Override
+        public void close() {
+            io.close();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.hcsshim.shim.task;
+
+import com.google.protobuf.Any;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the task service needs from a platform (hcsshim's shimTask/shimExec split): an OCI
+ * runtime on Linux, HCS on Windows. The service keeps the state machines and containerd's
+ * rules; a backend only does the work. Errors are thrown as IOException with a message fit for
+ * the user, or as a gRPC StatusRuntimeException where the backend knows the containerd class.
+ */
+public interface TaskBackend {
+
+    /** Mounts the rootfs and creates the compute system with its init process created, not started. */
+    Task create(CreateSpec spec) throws IOException;
+
+    /**
+     * containerd's {@code delete} after the shim is gone: force-remove whatever is left of the
+     * task (runtime state, mounts). Idempotent; must work on a half-created task.
+     */
+    void cleanupAfterCrash(String namespace, String id, Path bundle) throws IOException;
+
+    /** One compute system. */
+    interface Task {
+        Process init();
+
+        /** Starts the init process. */
+        void start() throws IOException;
+
+        /** Creates and starts an exec process from an OCI process spec (JSON). */
+        Process exec(String execId, StdioSpec stdio, byte[] processSpecJson) throws IOException;
+
+        /** Signals the init process, or with {@code all} every process of the task. */
+        void kill(int signal, boolean all) throws IOException;
+
+        void pause() throws IOException;
+
+        void resume() throws IOException;
+
+        /** Applies OCI LinuxResources (JSON). */
+        void update(byte[] resourcesJson) throws IOException;
+
+        /** Pids of every process in the task. */
+        List<Integer> pids() throws IOException;
+
+        /** Metrics as containerd's {@code ctr task metrics} decodes them. */
+        Any stats() throws IOException;
+
+        void checkpoint(Path imagePath, Any options) throws IOException;
+
+        /** Removes the compute system and its mounts; the init must have stopped (or never started). */
+        void delete() throws IOException;
+    }
+
+    /** One process: the init or an exec. */
+    interface Process {
+        int pid();
+
+        /**
+         * Completes once the process has exited and its stdout/stderr relays finished (bounded by
+         * the copy-after-exit timeout), so TaskExit is never published before the output.
+         */
+        java.util.concurrent.CompletionStage<ExitStatus> exited();
+
+        void signal(int signal) throws IOException;
+
+        /** Ends the process's stdin once what the client already wrote is delivered. */
+        void closeStdin() throws IOException;
+
+        void resize(int width, int height) throws IOException;
+
+        /** Releases the stdio relays and handles. Idempotent. */
+        void close();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.hcsshim.shim.task;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+
+/**
+ * containerd's Any: its typeurl registry writes and expects the bare full name
+ * ({@code containerd.events.TaskExit}), where protobuf-java's Any.pack/unpack insist on a
+ * {@code type.googleapis.com/} prefix. So Anys are built and read here, by name.
+ */
+public final class TypeUrls {
+    /** How containerd wraps an OCI process spec (JSON) in ExecProcessRequest.spec. */
+    public static final String OCI_PROCESS = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+    public static final String OCI_LINUX_RESOURCES = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+
+    private TypeUrls() {}
+
+    public static Any pack(Message message) {
+        return Any.newBuilder()
+                .setTypeUrl(message.getDescriptorForType().getFullName())
+                .setValue(message.toByteString())
+                .build();
+    }
+
+    /** True if {@code any} holds a {@code fullName}, with or without a URL prefix. */
+    public static boolean is(Any any, String fullName) {
+        String url = any.getTypeUrl();
+        return url.equals(fullName) || url.endsWith("/" + fullName);
+    }
+
+    public static <T extends Message> T unpack(Any any, T defaultInstance) throws InvalidProtocolBufferException {
+        String name = defaultInstance.getDescriptorForType().getFullName();
+        if (!is(any, name)) {
+            throw new InvalidProtocolBufferException("expected " + name + ", got " + any.getTypeUrl());
+        }
+        @SuppressWarnings("unchecked")
+        Parser<T> parser = (Parser<T>) defaultInstance.getParserForType();
+        return parser.parseFrom(any.getValue());
+    }
+}
