@@ -45,4 +45,4 @@ until ctr_ version >/dev/null 2>&1; do
 done
 
 echo "+ ctr run --rm --runtime io.containerd.runhcs.v1 --rootfs $work/rootfs demo $*" >&2
-ctr_ run --rm --runtime io.containerd.runhcs.v1 --rootfs "$work/rootfs" demo "$@" </dev/null
+ctr_ run --rm --runtime io.containerd.runhcs.v1 --env PATH=/bin --rootfs "$work/rootfs" demo "$@" </dev/null

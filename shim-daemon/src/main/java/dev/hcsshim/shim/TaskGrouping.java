@@ -37,7 +37,7 @@ public final class TaskGrouping {
     }
 
     /** The top-level {@code annotations} of an OCI spec, read with a streaming parser (start must stay light). */
-    static Map<String, String> annotations(Path configJson) throws IOException {
+    public static Map<String, String> annotations(Path configJson) throws IOException {
         Map<String, String> out = new HashMap<>();
         if (!Files.exists(configJson)) {
             return out;
