@@ -170,7 +170,7 @@ public final class NamedPipes {
      * creating the next one before handing a connected one out, so a burst of clients never
      * meets ERROR_PIPE_BUSY.
      */
-    public static final class Server implements AutoCloseable {
+    public static final class Server implements AutoCloseable, PipeBridge.Acceptor {
         private final String path;
         private final WinBase.SECURITY_ATTRIBUTES sa; // kept alive: every instance reuses it
         private final Pointer sd;
@@ -255,6 +255,7 @@ public final class NamedPipes {
         }
 
         /** Blocks for the next client. */
+        @Override
         public PipeConnection accept() throws IOException, InterruptedException {
             Object o = accepted.take();
             if (o instanceof IOException e) throw e;

@@ -241,6 +241,23 @@ class HcsSystemTest {
     }
 
     @Test
+    void immediateCreateFailureLeavesNothingBehind() {
+        dbl.dbl_script("HcsCreateComputeSystem", HcsDouble.FAIL, 0xC037010D, EVENTS, 0, 0);
+        SystemError e = assertThrows(SystemError.class, () -> create("c-bad-json"));
+        assertTrue(Hcs.isNotSupported(e));
+        assertEquals("hcs::CreateComputeSystem", e.op());
+        assertEquals(1, e.events().size());
+    }
+
+    @Test
+    void pendingCreateFailureClosesTheHandle() {
+        dbl.dbl_script("HcsCreateComputeSystem", HcsDouble.PENDING, 0x80070005, EVENTS, 10, 0);
+        SystemError e = assertThrows(SystemError.class, () -> create("c-denied"));
+        assertTrue(Hcs.isAccessIsDenied(e));
+        assertEquals("The container is not running", e.events().get(0).message());
+    }
+
+    @Test
     void openMissingSystemIsNotExist() {
         SystemError e = assertThrows(SystemError.class, () -> HcsSystem.openComputeSystem("nope"));
         assertTrue(Hcs.isNotExist(e));
