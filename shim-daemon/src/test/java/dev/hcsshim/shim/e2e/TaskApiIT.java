@@ -1,0 +1,234 @@
+package dev.hcsshim.shim.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import dev.hcsshim.fixtures.BusyboxBundle;
+import dev.hcsshim.proto.cgroups.v1.Metrics;
+import dev.hcsshim.proto.task.v2.CreateTaskRequest;
+import dev.hcsshim.proto.task.v2.ExecProcessRequest;
+import dev.hcsshim.proto.task.v2.KillRequest;
+import dev.hcsshim.proto.task.v2.ShutdownRequest;
+import dev.hcsshim.proto.task.v2.StartRequest;
+import dev.hcsshim.proto.task.v2.StateRequest;
+import dev.hcsshim.proto.task.v2.StateResponse;
+import dev.hcsshim.proto.task.v2.StatsRequest;
+import dev.hcsshim.proto.task.v2.TaskGrpc;
+import dev.hcsshim.proto.task.v2.UpdateTaskRequest;
+import dev.hcsshim.proto.task.v2.WaitRequest;
+import dev.hcsshim.proto.task.v2.WaitResponse;
+import dev.hcsshim.proto.types.task.Status;
+import dev.hcsshim.ttrpc.TtrpcClient;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The task API spoken directly to a shim that containerd started: containerd's error codes for
+ * bad input, the state machine's refusals, Update, Wait, and the gRPC endpoint with its task.v3 alias.
+ */
+class TaskApiIT {
+    static final String NS = "api-it";
+    static final String TASK = "api";
+    static final Duration CALL = Duration.ofSeconds(30);
+    static ShimHarness h;
+    static TtrpcClient client;
+    static Path socket;
+
+    @BeforeAll
+    static void up() throws IOException {
+        h = ShimHarness.start(NS);
+        h.runDetached(TASK, "/bin/sleep", "1000").requireOk();
+        Path bundle = h.containerd.workDir().resolve("state/io.containerd.runtime.v2.task").resolve(NS).resolve(TASK);
+        String address = Files.readString(bundle.resolve("address"), StandardCharsets.UTF_8).trim();
+        socket = Path.of(address.replaceFirst("^unix://", ""));
+        client = TtrpcClient.forSocket(socket);
+    }
+
+    @AfterAll
+    static void down() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private static <Q, R> R call(MethodDescriptor<Q, R> method, Q request) {
+        try {
+            return client.call(method, request, Map.of("containerd-namespace-ttrpc", NS), CALL).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Code codeOf(Runnable call) {
+        return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
+    }
+
+    @Test
+    void unknownTaskIsNotFound() {
+        assertEquals(Code.NOT_FOUND, codeOf(() -> call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId("nope").build())));
+        assertEquals(Code.NOT_FOUND, codeOf(() -> call(TaskGrpc.getKillMethod(),
+                KillRequest.newBuilder().setId(TASK).setExecId("no-such-exec").setSignal(9).build())));
+    }
+
+    @Test
+    void idsThatCouldEscapeAreRefusedBeforeTouchingTheDisk() throws IOException {
+        Path bundle = Files.createTempDirectory(h.work, "bad-bundle");
+        for (String id : List.of("../escape", "a/b", "nul\u0000id", "x".repeat(200), ".hidden", "")) {
+            Code code = codeOf(() -> call(TaskGrpc.getCreateMethod(),
+                    CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString()).build()));
+            assertEquals(Code.INVALID_ARGUMENT, code, "id " + id);
+        }
+        assertFalse(Files.exists(h.work.resolve("escape")));
+        try (var runcState = Files.list(Path.of("/run/containerd/runhcs-runc", NS))) {
+            assertEquals(List.of(TASK), runcState.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    void duplicateTaskIsAlreadyExists() {
+        assertEquals(Code.ALREADY_EXISTS, codeOf(() -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId(TASK).setBundle("/nonexistent").build())));
+    }
+
+    @Test
+    void aBundleWithoutConfigIsInvalidArgument() throws IOException {
+        Path empty = Files.createTempDirectory(h.work, "empty-bundle");
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId("noconfig").setBundle(empty.toString()).build())));
+    }
+
+    @Test
+    void startingARunningTaskIsFailedPrecondition() {
+        assertEquals(Code.FAILED_PRECONDITION, codeOf(() -> call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(TASK).build())));
+    }
+
+    @Test
+    void badExecSpecsAreInvalidArgument() {
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder()
+                .setId(TASK).setExecId("nospec").build())));
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder()
+                .setId(TASK).setExecId("wrongtype")
+                .setSpec(Any.newBuilder().setTypeUrl("example.com/NotAProcess").setValue(ByteString.copyFromUtf8("{}"))).build())));
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder()
+                .setId(TASK).setExecId("bad/id").setSpec(processSpec("/bin/true")).build())));
+    }
+
+    @Test
+    void everyWaiterGetsTheSameExit() throws Exception {
+        call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder().setId(TASK).setExecId("waited")
+                .setSpec(processSpec("/bin/sh", "-c", "read x; exit 4")).setStdin(fifo("waited-in")).build());
+        List<CompletableFuture<WaitResponse>> waits = List.of(wait("waited"), wait("waited"), wait("waited"));
+        call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(TASK).setExecId("waited").build());
+        // Starting it twice is refused; the running exec is untouched.
+        assertEquals(Code.FAILED_PRECONDITION, codeOf(() -> call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(TASK).setExecId("waited").build())));
+        call(TaskGrpc.getCloseIOMethod(), dev.hcsshim.proto.task.v2.CloseIORequest.newBuilder().setId(TASK).setExecId("waited").setStdin(true).build());
+        for (CompletableFuture<WaitResponse> w : waits) {
+            assertEquals(4, w.get(60, TimeUnit.SECONDS).getExitStatus());
+        }
+        assertEquals(waits.get(0).get().getExitedAt(), waits.get(2).get().getExitedAt());
+        StateResponse state = call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).setExecId("waited").build());
+        assertEquals(Status.STOPPED, state.getStatus());
+        assertEquals(4, state.getExitStatus());
+        call(TaskGrpc.getDeleteMethod(), dev.hcsshim.proto.task.v2.DeleteRequest.newBuilder().setId(TASK).setExecId("waited").build());
+        assertEquals(Code.NOT_FOUND, codeOf(() -> call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).setExecId("waited").build())));
+    }
+
+    @Test
+    void updateChangesTheMemoryLimit() throws Exception {
+        call(TaskGrpc.getUpdateMethod(), UpdateTaskRequest.newBuilder().setId(TASK)
+                .setResources(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources")
+                        .setValue(ByteString.copyFromUtf8("{\"memory\":{\"limit\":67108864}}")))
+                .build());
+        Any stats = call(TaskGrpc.getStatsMethod(), StatsRequest.newBuilder().setId(TASK).build()).getStats();
+        assertEquals("io.containerd.cgroups.v1.Metrics", stats.getTypeUrl());
+        assertEquals(67108864L, Metrics.parseFrom(stats.getValue()).getMemory().getUsage().getLimit());
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getUpdateMethod(), UpdateTaskRequest.newBuilder().setId(TASK).build())));
+    }
+
+    @Test
+    void shutdownWithATaskLeftKeepsServing() {
+        call(TaskGrpc.getShutdownMethod(), ShutdownRequest.newBuilder().setId(TASK).build());
+        assertEquals(Status.RUNNING, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).build()).getStatus());
+    }
+
+    @Test
+    void theGrpcEndpointServesTaskV2AndV3() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket + ".grpc"))
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+        try {
+            MethodDescriptor<StateRequest, StateResponse> v2 = TaskGrpc.getStateMethod();
+            MethodDescriptor<StateRequest, StateResponse> v3 = v2.toBuilder()
+                    .setFullMethodName("containerd.task.v3.Task/State").build();
+            for (MethodDescriptor<StateRequest, StateResponse> m : List.of(v2, v3)) {
+                StateResponse s = ClientCalls.blockingUnaryCall(channel, m, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                        StateRequest.newBuilder().setId(TASK).build());
+                assertEquals(Status.RUNNING, s.getStatus(), m.getFullMethodName());
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel, m,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), StateRequest.newBuilder().setId("nope").build()));
+                assertEquals(Code.NOT_FOUND, e.getStatus().getCode());
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static CompletableFuture<WaitResponse> wait(String execId) {
+        return CompletableFuture.supplyAsync(() -> call(TaskGrpc.getWaitMethod(), WaitRequest.newBuilder().setId(TASK).setExecId(execId).build()));
+    }
+
+    private static Any processSpec(String... args) {
+        try {
+            BusyboxBundle b = BusyboxBundle.builder(Files.createTempDirectory(h.work, "spec")).build();
+            return Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+                    .setValue(ByteString.copyFromUtf8(b.processSpec(false, args))).build();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A FIFO for an exec's stdin, as containerd's clients make them. */
+    private static String fifo(String name) {
+        Path p = h.work.resolve(name);
+        try {
+            new ProcessBuilder("mkfifo", p.toString()).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return p.toString();
+    }
+}
