@@ -110,4 +110,10 @@ public interface LibC extends Library {
     int accept4(int fd, Pointer addr, Pointer len, int flags) throws LastErrorException;
 
     long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+
+    int IN_MODIFY = 0x2, IN_NONBLOCK = O_NONBLOCK, IN_CLOEXEC = O_CLOEXEC;
+
+    int inotify_init1(int flags) throws LastErrorException;
+
+    int inotify_add_watch(int fd, String path, int mask) throws LastErrorException;
 }
