@@ -57,7 +57,7 @@ final class HostExec {
         }
         Path root = sandboxPid > 0 ? Path.of("/proc/" + sandboxPid + "/root") : Path.of("/");
         String searchPath = sandboxPid > 0 ? SANDBOX_PATH : System.getenv().getOrDefault("PATH", SANDBOX_PATH);
-        Path exe = RootPaths.findExecutable(root, req.getArgs(0), searchPath);
+        String exe = RootPaths.findExecutable(root, req.getArgs(0), searchPath);
         if (exe == null) {
             throw Errdefs.notFound("executable file not found%s: %s", sandboxPid > 0 ? " in the sandbox" : "", req.getArgs(0));
         }
@@ -82,13 +82,11 @@ final class HostExec {
         }
     }
 
-    private int runChecked(Path exe, Path hostWorkdir) throws IOException, InterruptedException {
+    private int runChecked(String program, Path hostWorkdir) throws IOException, InterruptedException {
         int stdinFifo = req.getStdin().isEmpty() ? -1 : track(openBounded(req.getStdin(), false));
         int stdoutFifo = req.getStdout().isEmpty() ? -1 : track(openBounded(req.getStdout(), true));
         int stderrFifo = req.getStderr().isEmpty() ? -1 : track(openBounded(req.getStderr(), true));
 
-        // The executable as the process will see it: under the sandbox's root when we enter it.
-        String program = sandboxPid > 0 ? "/" + Path.of("/proc/" + sandboxPid + "/root").relativize(exe) : exe.toString();
         List<String> command = new ArrayList<>();
         if (sandboxPid > 0) {
             command.addAll(List.of("nsenter", "-t", Integer.toString(sandboxPid), "-m", "-u", "-i", "-n", "-p",

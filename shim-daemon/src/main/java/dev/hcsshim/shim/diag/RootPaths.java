@@ -76,19 +76,22 @@ final class RootPaths {
         return p;
     }
 
-    /** The executable {@code name} names under {@code root}: as given when it has a slash, else searched on {@code path}. */
-    static Path findExecutable(Path root, String name, String path) throws IOException {
+    /**
+     * The path, as seen inside {@code root}, of the executable {@code name}: as given when it has a
+     * slash, else the first hit on {@code path}; null if there is none. Symlinks stay unresolved in
+     * the answer: a multi-call binary (busybox) picks its applet by the name it is run as.
+     */
+    static String findExecutable(Path root, String name, String path) throws IOException {
         if (name.contains("/")) {
-            Path p = name.startsWith("/") ? resolve(root, name) : root.resolve(name);
-            return isExecutableFile(p) ? p : null;
+            return isExecutableFile(resolve(root, name.startsWith("/") ? name : "/" + name)) ? name : null;
         }
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) {
                 continue;
             }
-            Path p = resolve(root, (dir.startsWith("/") ? dir : "/" + dir) + "/" + name);
-            if (isExecutableFile(p)) {
-                return p;
+            String candidate = (dir.startsWith("/") ? dir : "/" + dir) + "/" + name;
+            if (isExecutableFile(resolve(root, candidate))) {
+                return candidate;
             }
         }
         return null;
