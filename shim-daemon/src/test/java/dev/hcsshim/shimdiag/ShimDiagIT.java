@@ -213,6 +213,36 @@ class ShimDiagIT {
     }
 
     @Test
+    void execEndsWhenTheClientGoesAway() throws Exception {
+        long shim = daemonPid("c1");
+        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/shimdiag").toString(), "exec", "test-c1", "/bin/sleep", "311")
+                .redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HCSSHIM_SOCKET_DIR", sockets.toString());
+        Process client = pb.start();
+        try {
+            ProcessHandle sleeper = awaitDescendant(shim, "sleep 311", Duration.ofSeconds(60));
+            client.destroyForcibly(); // the connection drops: the call is cancelled, the process killed
+            sleeper.onExit().get(20, TimeUnit.SECONDS);
+        } finally {
+            client.destroyForcibly();
+        }
+    }
+
+    private static ProcessHandle awaitDescendant(long parent, String commandLine, Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() < deadline) {
+            var found = ProcessHandle.of(parent).stream().flatMap(ProcessHandle::descendants)
+                    .filter(h -> h.info().commandLine().map(c -> c.endsWith(commandLine)).orElse(false)).findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            Thread.sleep(50); // polling a bounded condition, not a fixed wait
+        }
+        throw new AssertionError("no descendant of " + parent + " running " + commandLine + " within " + bound);
+    }
+
+    @Test
     void stacksShowTheDaemonThreads() throws Exception {
         String stacks = shimdiag("stacks", "test-c1").ok().out();
         assertTrue(stacks.contains("\"exit-watcher\""), stacks);
