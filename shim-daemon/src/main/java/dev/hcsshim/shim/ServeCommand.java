@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.LibC;
 import dev.hcsshim.proto.runhcs.options.Options;
+import dev.hcsshim.shim.diag.DiagService;
 import dev.hcsshim.shim.events.EventPublisher;
 import dev.hcsshim.shim.linux.OciTaskBackend;
 import dev.hcsshim.shim.task.TaskService;
@@ -104,7 +105,7 @@ final class ServeCommand {
                     stop();
                     System.exit(0);
                 }));
-        List<ServerServiceDefinition> services = services(tasks);
+        List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir()));
 
         // Handlers block on runtime commands; virtual threads keep that cheap.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -124,10 +125,10 @@ final class ServeCommand {
         ShimInfo.write(endpoint, flags.namespace(), flags.id());
     }
 
-    /** The task service under containerd.task.v2 and, for containerd 2.x, task.v3 (same handlers). */
-    private static List<ServerServiceDefinition> services(BindableService tasks) {
+    /** The task service under containerd.task.v2 and, for containerd 2.x, task.v3 (same handlers); the diag service. */
+    private static List<ServerServiceDefinition> services(BindableService tasks, BindableService diag) {
         ServerServiceDefinition v2 = tasks.bindService();
-        return List.of(v2, ServiceAlias.rename(v2, "containerd.task.v3.Task"));
+        return List.of(v2, ServiceAlias.rename(v2, "containerd.task.v3.Task"), diag.bindService());
     }
 
     /** Runtime options from start's stdin: nothing, or an Any holding containerd.runhcs.v1.Options. */
