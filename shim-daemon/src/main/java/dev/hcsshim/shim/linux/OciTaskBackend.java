@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.OciRuntime;
 import dev.hcsshim.linux.OciRuntimeException;
+import dev.hcsshim.linux.OomWatcher;
 import dev.hcsshim.linux.RootfsMounts;
 import dev.hcsshim.proto.types.Mount;
 import dev.hcsshim.shim.TaskGrouping;
@@ -39,6 +40,7 @@ public final class OciTaskBackend implements TaskBackend {
 
     private final ExitWatcher watcher;
     private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
+    private OomWatcher oomWatcher;
 
     public OciTaskBackend(ExitWatcher watcher) {
         this.watcher = watcher;
@@ -82,7 +84,7 @@ public final class OciTaskBackend implements TaskBackend {
             io.started();
             OciProcess init = new OciProcess(spec.id(), started, io, rt, spec.id());
             log.debug("runtime {} created {} with init pid {}", runtimeName, spec.id(), started.pid());
-            return new OciTask(spec.id(), bundle, rt, init, spec.namespace());
+            return new OciTask(spec.id(), bundle, rt, init, spec.namespace(), this::oomWatcher);
         } catch (IOException | RuntimeException e) {
             if (io != null) {
                 io.close();
@@ -93,6 +95,14 @@ public final class OciTaskBackend implements TaskBackend {
             }
             throw classify(e);
         }
+    }
+
+    /** One OOM watcher thread for the daemon, started with the first task. */
+    private synchronized OomWatcher oomWatcher() throws IOException {
+        if (oomWatcher == null) {
+            oomWatcher = new OomWatcher();
+        }
+        return oomWatcher;
     }
 
     @Override
@@ -181,13 +191,21 @@ public final class OciTaskBackend implements TaskBackend {
         private final OciRuntime rt;
         private final OciProcess init;
         private final String namespace;
+        private final OomSource oomSource;
+        private AutoCloseable oomWatch;
 
-        OciTask(String id, Path bundle, OciRuntime rt, OciProcess init, String namespace) {
+        OciTask(String id, Path bundle, OciRuntime rt, OciProcess init, String namespace, OomSource oomSource) {
             this.id = id;
             this.bundle = bundle;
             this.rt = rt;
             this.init = init;
             this.namespace = namespace;
+            this.oomSource = oomSource;
+        }
+
+        @Override
+        public synchronized void watchOom(Runnable onOom) throws IOException {
+            oomWatch = oomSource.get().watch(init.pid(), onOom).orElse(null);
         }
 
         @Override
@@ -277,6 +295,16 @@ public final class OciTaskBackend implements TaskBackend {
 
         @Override
         public void delete() throws IOException {
+            synchronized (this) {
+                if (oomWatch != null) {
+                    try {
+                        oomWatch.close();
+                    } catch (Exception e) {
+                        log.debug("closing OOM watch of {}: {}", id, e.toString());
+                    }
+                    oomWatch = null;
+                }
+            }
             try {
                 rt.delete(id, true);
             } catch (IOException e) {
@@ -284,6 +312,12 @@ public final class OciTaskBackend implements TaskBackend {
             }
             unmountQuietly(bundle.resolve("rootfs"));
         }
+    }
+
+    /** Where a task gets the daemon's OOM watcher from (created on first use). */
+    @FunctionalInterface
+    interface OomSource {
+        OomWatcher get() throws IOException;
     }
 
     /** A container process (init or exec) with its stdio. */

@@ -101,7 +101,9 @@ final class ProcessIo implements AutoCloseable {
                 stdinRelay = SpliceRelay.start(name + "-stdin", upstream.stdinSource, ptyMaster);
             }
             if (upstream.stdoutSink >= 0) {
-                outputRelays.add(SpliceRelay.start(name + "-stdout", ptyMasterOut, upstream.stdoutSink));
+                SpliceRelay r = SpliceRelay.start(name + "-stdout", ptyMasterOut, upstream.stdoutSink);
+                r.done().whenComplete((n, e) -> upstream.closeStdoutSink());
+                outputRelays.add(r);
             }
             return;
         }
@@ -111,11 +113,17 @@ final class ProcessIo implements AutoCloseable {
             stdinRelay.done().whenComplete((n, e) -> pipes.closeStdin());
         }
         if (!upstream.usesLogger()) {
+            // As containerd's runc shim does: once a stream's copy is done, our ends of its FIFO
+            // close, so the client reads end-of-file without waiting for Delete.
             if (pipes.stdoutFd() >= 0 && upstream.stdoutSink >= 0) {
-                outputRelays.add(SpliceRelay.start(name + "-stdout", pipes.stdoutFd(), upstream.stdoutSink));
+                SpliceRelay r = SpliceRelay.start(name + "-stdout", pipes.stdoutFd(), upstream.stdoutSink);
+                r.done().whenComplete((n, e) -> upstream.closeStdoutSink());
+                outputRelays.add(r);
             }
             if (pipes.stderrFd() >= 0 && upstream.stderrSink >= 0) {
-                outputRelays.add(SpliceRelay.start(name + "-stderr", pipes.stderrFd(), upstream.stderrSink));
+                SpliceRelay r = SpliceRelay.start(name + "-stderr", pipes.stderrFd(), upstream.stderrSink);
+                r.done().whenComplete((n, e) -> upstream.closeStderrSink());
+                outputRelays.add(r);
             }
         }
     }

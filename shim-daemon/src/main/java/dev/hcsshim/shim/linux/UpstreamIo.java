@@ -83,6 +83,17 @@ final class UpstreamIo implements AutoCloseable {
         stdinHold = -1;
     }
 
+    /** Once its relay reached end-of-file: readers of the stdout FIFO see end-of-file too. */
+    synchronized void closeStdoutSink() {
+        Fds.closeQuietly(stdoutSink);
+        stdoutSink = -1;
+    }
+
+    synchronized void closeStderrSink() {
+        Fds.closeQuietly(stderrSink);
+        stderrSink = -1;
+    }
+
     @Override
     public synchronized void close() {
         closeStdinHold();
@@ -204,7 +215,7 @@ final class UpstreamIo implements AutoCloseable {
                 throw new IOException("logging binary " + uri.getPath() + " did not signal ready within 10s");
             }
             short[] rev = Fds.poll(new int[] {readyFd}, new short[] {1 /* POLLIN */}, (int) Math.min(left, 1000));
-            if (rev[0] != 0) {
+            if (rev != null && rev[0] != 0) { // null: timed out
                 log.debug("logging binary {} is ready", uri.getPath());
                 return;
             }

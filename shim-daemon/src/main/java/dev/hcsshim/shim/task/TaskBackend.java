@@ -26,6 +26,12 @@ public interface TaskBackend {
     interface Task {
         Process init();
 
+        /**
+         * Calls {@code onOom} whenever the kernel's OOM killer acts in the task (containerd's
+         * TaskOOM); a backend that cannot tell does nothing.
+         */
+        void watchOom(Runnable onOom) throws IOException;
+
         /** Starts the init process. */
         void start() throws IOException;
 

@@ -8,6 +8,7 @@ import dev.hcsshim.proto.events.TaskDelete;
 import dev.hcsshim.proto.events.TaskExecAdded;
 import dev.hcsshim.proto.events.TaskExecStarted;
 import dev.hcsshim.proto.events.TaskIO;
+import dev.hcsshim.proto.events.TaskOOM;
 import dev.hcsshim.proto.events.TaskPaused;
 import dev.hcsshim.proto.events.TaskResumed;
 import dev.hcsshim.proto.events.TaskStart;
@@ -122,6 +123,11 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
                             .setPid(init.pid())
                             .build());
                     task.watchExit(init);
+                }
+                try {
+                    created.watchOom(() -> events.publish("/tasks/oom", TaskOOM.newBuilder().setContainerId(req.getId()).build()));
+                } catch (IOException e) {
+                    log.warn("task {} runs without OOM events: {}", req.getId(), e.getMessage());
                 }
             }
             log.info("created task {} (pid {})", req.getId(), init.pid());

@@ -41,6 +41,7 @@ final class ShimHarness implements AutoCloseable {
         if (!Files.isExecutable(dist.resolve("bin/containerd-shim-runhcs-v1"))) {
             throw new IllegalStateException("no shim in " + dist + "/bin: run `mvn package` (scripts/test.sh does)");
         }
+        removeStaleRuncState(namespace);
         Path work = Files.createTempDirectory(Path.of("/tmp"), "rh-");
         Path socketDir = work.resolve("s");
         Path rootfs = work.resolve("rootfs");
@@ -52,6 +53,26 @@ final class ShimHarness implements AutoCloseable {
                 .env("HCSSHIM_EXTRA_JVM_OPTS", "-Dhcsshim.socket.dir=" + socketDir)
                 .start();
         return new ShimHarness(work, socketDir, rootfs, containerd);
+    }
+
+    /** Containers an earlier, interrupted run of the same class left in runc's state for the namespace. */
+    private static void removeStaleRuncState(String namespace) throws IOException {
+        Path root = Path.of("/run/containerd/runhcs-runc", namespace);
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> ids = Files.list(root)) {
+            for (Path id : ids.toList()) {
+                try {
+                    new ProcessBuilder("runc", "--root", root.toString(), "delete", "--force", id.getFileName().toString())
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     CtrResult ctr(String... args) {
