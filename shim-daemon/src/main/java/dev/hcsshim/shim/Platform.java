@@ -39,6 +39,32 @@ public enum Platform {
                 new Class<?>[] {String.class, String.class, int.class}, path, sddl, instances);
     }
 
+    /** The compute backend: runc/crun on Linux, HCS on Windows (constructed by name there). */
+    public dev.hcsshim.shim.task.TaskBackend taskBackend() {
+        return switch (this) {
+            case LINUX -> new dev.hcsshim.shim.linux.OciTaskBackend(dev.hcsshim.linux.ExitWatcher.shared());
+            case WINDOWS -> {
+                try {
+                    yield (dev.hcsshim.shim.task.TaskBackend) Class.forName("dev.hcsshim.shim.windows.HcsTaskBackend")
+                            .getConstructor().newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("Windows support missing: HcsTaskBackend", e);
+                }
+            }
+        };
+    }
+
+    /**
+     * On Windows: the protected named pipe containerd dials, its clients bridged to the ttrpc
+     * server's private socket. Returns the endpoint (close it to stop) whose toString-free
+     * address is {@link #shimAddress}.
+     */
+    public AutoCloseable bridgeWindowsPipe(String namespace, String group, java.nio.file.Path ttrpcSocket) {
+        if (this != WINDOWS) throw new IllegalStateException("named pipes are a Windows endpoint");
+        return (AutoCloseable) callWindows("dev.hcsshim.shim.windows.WindowsEndpoint", "bridge",
+                new Class<?>[] {String.class, String.class, java.nio.file.Path.class}, namespace, group, ttrpcSocket);
+    }
+
     private static Object callWindows(String cls, String method, Class<?>[] types, Object... args) {
         try {
             return Class.forName(cls).getMethod(method, types).invoke(null, args);

@@ -2,12 +2,10 @@ package dev.hcsshim.shim;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.LibC;
 import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.shim.diag.DiagService;
 import dev.hcsshim.shim.events.EventPublisher;
-import dev.hcsshim.shim.linux.OciTaskBackend;
 import dev.hcsshim.shim.task.TaskService;
 import dev.hcsshim.shim.task.TypeUrls;
 import dev.hcsshim.transport.GrpcEndpoint;
@@ -50,6 +48,8 @@ final class ServeCommand {
     private GrpcEndpoint grpc;
     private EventPublisher events;
     private ShimEndpoint endpoint;
+    private final Platform platform = Platform.current();
+    private AutoCloseable windowsPipe;
 
     ServeCommand(ShimFlags flags) {
         this.flags = flags;
@@ -86,7 +86,7 @@ final class ServeCommand {
         }
         log.info("serving {} for namespace {} on {} (pid {})", ShimFlags.RUNTIME, flags.namespace(), endpoint.address(),
                 ProcessHandle.current().pid());
-        ready.println("OK " + endpoint.address());
+        ready.println("OK " + (windowsPipe != null ? platform.shimAddress(flags.address(), flags.namespace(), flags.id()) : endpoint.address()));
         Daemonize.releaseStdout();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
         done.await();
@@ -99,8 +99,7 @@ final class ServeCommand {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
         events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
-        ExitWatcher watcher = ExitWatcher.shared();
-        TaskService tasks = new TaskService(flags.namespace(), new OciTaskBackend(watcher), events, options,
+        TaskService tasks = new TaskService(flags.namespace(), platform.taskBackend(), events, options,
                 () -> Thread.ofPlatform().name("shutdown-request").start(() -> {
                     stop();
                     System.exit(0);
@@ -122,6 +121,10 @@ final class ServeCommand {
                 .intercept(Namespaces.interceptor());
         services.forEach(g::addService);
         grpc = g.start();
+        if (platform == Platform.WINDOWS) {
+            // containerd on Windows dials the protected pipe; the unix socket stays private behind it
+            windowsPipe = platform.bridgeWindowsPipe(flags.namespace(), flags.id(), endpoint.path());
+        }
         ShimInfo.write(endpoint, flags.namespace(), flags.id());
     }
 
@@ -157,6 +160,13 @@ final class ServeCommand {
             return;
         }
         try {
+            if (windowsPipe != null) {
+                try {
+                    windowsPipe.close();
+                } catch (Exception e) {
+                    log.warn("closing the named pipe: {}", e.toString());
+                }
+            }
             if (ttrpc != null) {
                 ttrpc.shutdown(Duration.ofSeconds(2));
             }

@@ -22,6 +22,7 @@ class PlatformTest {
         assertEquals("\\\\.\\pipe\\ProtectedPrefix\\Administrators\\containerd-shim-default-c1-pipe",
                 Platform.WINDOWS.shimAddress("ignored", "default", "c1"));
         assertThrows(IllegalStateException.class, () -> Platform.LINUX.listenWindowsPipe("ns", "id", 4));
+        assertThrows(IllegalStateException.class, () -> Platform.LINUX.bridgeWindowsPipe("ns", "id", java.nio.file.Path.of("/x")));
     }
 
     /** Loads our classes child-first and records which ones got loaded. */
@@ -60,7 +61,12 @@ class PlatformTest {
                     .invoke(linux, "/run/containerd/containerd.sock", "default", "c1");
             assertTrue(addr.startsWith("unix://"), addr);
             assertTrue(cl.loaded.contains("dev.hcsshim.shim.ShimEndpoint"), "the recorder works: " + cl.loaded);
-            assertTrue(cl.loaded.stream().noneMatch(n -> n.startsWith("dev.hcsshim.windows.")), cl.loaded.toString());
+            // the daemon's code (verified and initialised whole) and the backend choice it makes
+            Class.forName("dev.hcsshim.shim.ServeCommand", true, cl);
+            assertNotNull(platform.getMethod("taskBackend"));
+            assertTrue(cl.loaded.contains("dev.hcsshim.shim.ServeCommand"), cl.loaded.toString());
+            assertTrue(cl.loaded.stream().noneMatch(n -> n.startsWith("dev.hcsshim.windows.")
+                    || n.startsWith("dev.hcsshim.shim.windows.")), cl.loaded.toString());
         }
     }
 }
