@@ -171,6 +171,13 @@ public final class HcsTaskBackend implements TaskBackend {
             this.init = init;
         }
 
+        /**
+         * Process-isolated Windows containers have no OOM killer to report: a job object's memory
+         * limit fails the allocation inside the container instead, so there is no TaskOOM.
+         */
+        @Override
+        public void watchOom(Runnable onOom) {}
+
         @Override
         public TaskBackend.Process init() {
             return init;
