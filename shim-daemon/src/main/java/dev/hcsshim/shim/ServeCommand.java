@@ -70,7 +70,6 @@ final class ServeCommand {
         System.setProperty("hcsshim.log.level", level);
         log = LoggerFactory.getLogger(ServeCommand.class);
 
-        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), flags.id()) : ShimEndpoint.at(flags.socket());
         try {
             start(options);
         } catch (IOException e) {
@@ -93,7 +92,9 @@ final class ServeCommand {
         return 0;
     }
 
-    private void start(Options options) throws IOException, InterruptedException {
+    /** Serves the task and diag services on this daemon's endpoints (also what AOT training exercises). */
+    void start(Options options) throws IOException, InterruptedException {
+        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), flags.id()) : ShimEndpoint.at(flags.socket());
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
             ttrpcAddress = flags.address() + ".ttrpc";
@@ -128,6 +129,11 @@ final class ServeCommand {
         ShimInfo.write(endpoint, flags.namespace(), flags.id());
     }
 
+    /** Where this daemon's task events go. */
+    dev.hcsshim.shim.task.EventSink eventSink() {
+        return events;
+    }
+
     /** The task service under containerd.task.v2 and, for containerd 2.x, task.v3 (same handlers); the diag service. */
     private static List<ServerServiceDefinition> services(BindableService tasks, BindableService diag) {
         ServerServiceDefinition v2 = tasks.bindService();
@@ -155,7 +161,7 @@ final class ServeCommand {
     }
 
     /** Stops serving (in-flight calls get a moment), delivers queued events, removes our sockets. */
-    private void stop() {
+    void stop() {
         if (!stopping.compareAndSet(false, true)) {
             return;
         }

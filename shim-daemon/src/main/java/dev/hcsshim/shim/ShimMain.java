@@ -72,6 +72,7 @@ public final class ShimMain implements Callable<Integer> {
             case "start" -> new StartCommand(flags).run();
             case "delete" -> new DeleteCommand(flags).run();
             case "serve" -> new ServeCommand(flags).run();
+            case "aot-train" -> AotTraining.run(); // build time only: records the AOT cache
             default -> {
                 System.err.println("containerd-shim-runhcs-v1: unknown command " + command + " (want start or delete)");
                 yield 2;

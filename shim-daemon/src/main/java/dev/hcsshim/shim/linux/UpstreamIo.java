@@ -164,64 +164,67 @@ final class UpstreamIo implements AutoCloseable {
     /**
      * containerd's logging-binary protocol: the program gets CONTAINER_ID and
      * CONTAINER_NAMESPACE, the stdout and stderr pipes as fds 3 and 4, and closes fd 5 when it
-     * is ready. The JDK cannot place fds at fixed numbers, so a shell does it from /proc.
+     * is ready. The JDK cannot place fds at fixed numbers, so a shell does it: 3 and 4 from
+     * /proc (we hold those fds open for the process's life), 5 as a copy of the shell's own
+     * stdout pipe, so "ready" is end-of-file on that pipe once the logger closed its fd 5.
      */
     private static Process startLogger(URI uri, String namespace, String id, int stdoutPipe, int stderrPipe) throws IOException {
-        int[] ready = Fds.pipe();
-        try {
-            long self = ProcessHandle.current().pid();
-            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
-                    "exec 3<" + fdPath(self, stdoutPipe) + " 4<" + fdPath(self, stderrPipe)
-                            + " 5>/proc/" + self + "/fd/" + ready[1] + "; exec \"$0\" \"$@\"",
-                    uri.getPath()));
-            if (uri.getQuery() != null) {
-                for (String pair : uri.getQuery().split("&")) {
-                    int eq = pair.indexOf('=');
-                    cmd.add(eq < 0 ? pair : pair.substring(0, eq));
-                    if (eq >= 0 && eq + 1 < pair.length()) {
-                        cmd.add(pair.substring(eq + 1));
-                    }
+        long self = ProcessHandle.current().pid();
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
+                "exec 3<" + fdPath(self, stdoutPipe) + " 4<" + fdPath(self, stderrPipe) + " 5>&1 1>/dev/null; exec \"$0\" \"$@\"",
+                uri.getPath()));
+        if (uri.getQuery() != null) {
+            for (String pair : uri.getQuery().split("&")) {
+                int eq = pair.indexOf('=');
+                cmd.add(eq < 0 ? pair : pair.substring(0, eq));
+                if (eq >= 0 && eq + 1 < pair.length()) {
+                    cmd.add(pair.substring(eq + 1));
                 }
             }
-            ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD);
-            Map<String, String> env = pb.environment();
-            env.put("CONTAINER_ID", id);
-            env.put("CONTAINER_NAMESPACE", namespace);
-            Process p = pb.start();
-            Fds.closeQuietly(ready[1]);
-            ready[1] = -1;
-            waitReady(ready[0], p, uri);
-            return p;
-        } finally {
-            Fds.closeQuietly(ready[0]);
-            Fds.closeQuietly(ready[1]);
         }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        Map<String, String> env = pb.environment();
+        env.put("CONTAINER_ID", id);
+        env.put("CONTAINER_NAMESPACE", namespace);
+        Process p = dev.hcsshim.linux.ExitWatcher.shared().spawn(pb); // so the orphan sweeper leaves it to the JVM
+        waitReady(p, uri);
+        return p;
     }
 
     private static String fdPath(long pid, int fd) {
         return fd < 0 ? "/dev/null" : "/proc/" + pid + "/fd/" + fd;
     }
 
-    /** Blocks until the logger closes its fd 5 (end-of-file on our read end), bounded. */
-    private static void waitReady(int readyFd, Process logger, URI uri) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-                logger.destroyForcibly();
-                throw new IOException("logging binary " + uri.getPath() + " did not signal ready within 10s");
+    /** Blocks until the logger closed its fd 5 (end-of-file on its stdout pipe), bounded. */
+    private static void waitReady(Process logger, URI uri) throws IOException {
+        java.util.concurrent.CompletableFuture<Integer> eof = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (var in = logger.getInputStream()) {
+                while (in.read() >= 0) {
+                    // a logger has nothing to say on fd 5; read until it is closed
+                }
+                return 0;
+            } catch (IOException e) {
+                return 0;
             }
-            short[] rev = Fds.poll(new int[] {readyFd}, new short[] {1 /* POLLIN */}, (int) Math.min(left, 1000));
-            if (rev != null && rev[0] != 0) { // null: timed out
-                log.debug("logging binary {} is ready", uri.getPath());
-                return;
-            }
-            if (!logger.isAlive()) {
-                throw new IOException("logging binary " + uri.getPath() + " exited with " + logger.exitValue() + " before it was ready");
-            }
+        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        try {
+            eof.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            logger.destroyForcibly();
+            throw new IOException("logging binary " + uri.getPath() + " did not signal ready within 10s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("logging binary " + uri.getPath() + ": " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            logger.destroyForcibly();
+            throw new IOException("interrupted waiting for logging binary " + uri.getPath(), e);
         }
+        if (!logger.isAlive() && logger.exitValue() != 0) {
+            throw new IOException("logging binary " + uri.getPath() + " exited with " + logger.exitValue() + " before it was ready");
+        }
+        log.debug("logging binary {} is ready", uri.getPath());
     }
 }

@@ -1,0 +1,137 @@
+#!/bin/bash
+# Benchmarks io.containerd.runhcs.v1 (this shim) against io.containerd.runc.v2 (containerd's own
+# runc shim) under one private containerd, alternating the two runtimes run by run so machine
+# drift hits both alike. Prints medians and the ratio ours/runc (below 1 is better for times,
+# above 1 is better for throughput). Needs root, scripts/install-deps.sh and a built dist/.
+#   bench/bench.sh [runs]        default 7 runs per timed scenario
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-7}
+[ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
+
+work=$(mktemp -d /tmp/runhcs-bench.XXXXXX)
+ns=bench
+ctr_() { ctr --address "$work/c.sock" --namespace "$ns" "$@"; }
+cleanup() {
+  for id in $(ctr_ task ls -q 2>/dev/null); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
+  sleep 1
+  for id in $(ctr_ task ls -q 2>/dev/null); do ctr_ task delete "$id" >/dev/null 2>&1 || true; done
+  for id in $(ctr_ container ls -q 2>/dev/null); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
+  [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$work/rootfs/bin" "$work/rootfs/proc" "$work/rootfs/dev" "$work/rootfs/sys" "$work/rootfs/tmp"
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for a in $(/bin/busybox --list); do [ -e "$work/rootfs/bin/$a" ] || ln -s busybox "$work/rootfs/bin/$a"; done
+cat > "$work/config.toml" <<TOML
+version = 2
+root = "$work/root"
+state = "$work/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/c.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$work/opt"
+TOML
+PATH="$top/dist/bin:$PATH" HCSSHIM_EXTRA_JVM_OPTS="-Dhcsshim.socket.dir=$work/s" \
+  containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
+cpid=$!
+for _ in $(seq 100); do ctr_ version >/dev/null 2>&1 && break; sleep 0.1; done
+
+RUNTIMES="io.containerd.runhcs.v1 io.containerd.runc.v2"
+short() { case "$1" in *runhcs*) echo runhcs ;; *) echo runc ;; esac; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+run_args() { echo "--runtime $1 --env PATH=/bin --rootfs $work/rootfs"; }
+declare -A samples
+
+record() { samples["$1,$2"]+="$3 "; }
+med() { echo ${samples["$1,$2"]} | tr ' ' '\n' | grep -v '^$' | median; }
+
+echo "warming up (first start of each shim)..." >&2
+for rt in $RUNTIMES; do ctr_ run --rm $(run_args $rt) warm-$(short $rt) /bin/true </dev/null; done
+
+echo "ctr run --rm /bin/true, $runs runs each..." >&2
+for i in $(seq "$runs"); do
+  for rt in $RUNTIMES; do
+    t0=$(now_ms); ctr_ run --rm $(run_args $rt) true-$(short $rt)-$i /bin/true </dev/null; t1=$(now_ms)
+    record run "$rt" $((t1 - t0))
+  done
+done
+
+echo "ctr task exec /bin/true, $runs runs each..." >&2
+for rt in $RUNTIMES; do ctr_ run -d $(run_args $rt) exec-$(short $rt) /bin/sleep 100000 </dev/null; done
+for i in $(seq "$runs"); do
+  for rt in $RUNTIMES; do
+    t0=$(now_ms); ctr_ task exec --exec-id e$i exec-$(short $rt) /bin/true </dev/null; t1=$(now_ms)
+    record exec "$rt" $((t1 - t0))
+  done
+done
+
+echo "stdout throughput: 256 MiB from dd bs=1M, 3 runs each..." >&2
+for i in 1 2 3; do
+  for rt in $RUNTIMES; do
+    t0=$(now_ms)
+    ctr_ run --rm $(run_args $rt) dd-$(short $rt)-$i /bin/dd if=/dev/zero bs=1M count=256 </dev/null 2>/dev/null | cat >/dev/null
+    t1=$(now_ms)
+    record mbps "$rt" $(( 256 * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+  done
+done
+
+echo "10 containers started in parallel, 3 rounds each..." >&2
+for i in 1 2 3; do
+  for rt in $RUNTIMES; do
+    t0=$(now_ms)
+    for n in $(seq 10); do ctr_ run -d $(run_args $rt) par-$(short $rt)-$i-$n /bin/sleep 100000 </dev/null & done
+    wait
+    t1=$(now_ms)
+    record parallel "$rt" $((t1 - t0))
+  done
+done
+
+clear_all() {
+  local id
+  for id in $(ctr_ task ls -q); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
+  for id in $(ctr_ task ls -q); do
+    for _ in $(seq 100); do ctr_ task ls | grep -q "^$id .*STOPPED" && break; sleep 0.1; done
+    ctr_ task delete "$id" >/dev/null 2>&1 || true
+  done
+  for id in $(ctr_ container ls -q); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
+}
+# Resident memory (VmRSS) of the shims of this containerd whose command line matches $1.
+shim_rss_kb() {
+  local total=0 pid
+  for pid in $(pgrep -f "$1" || true); do
+    grep -q "$work/c.sock" "/proc/$pid/cmdline" 2>/dev/null || continue
+    total=$(( total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
+echo "shim memory with 10 containers running..." >&2
+clear_all
+for rt in $RUNTIMES; do
+  for n in $(seq 10); do ctr_ run -d $(run_args $rt) mem-$(short $rt)-$n /bin/sleep 100000 </dev/null; done
+done
+rss_runhcs=$(shim_rss_kb 'dev.hcsshim.shim.ShimMain')
+rss_runc=$(shim_rss_kb 'containerd-shim-runc-v2')
+clear_all
+# The same 10 containers grouped into one runhcs daemon, as a pod is.
+for n in $(seq 10); do
+  ctr_ run -d --annotation io.containerd.runhcs.v1.group=pod $(run_args io.containerd.runhcs.v1) grp-$n /bin/sleep 100000 </dev/null
+done
+rss_grouped=$(shim_rss_kb 'dev.hcsshim.shim.ShimMain')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
+for s in run exec parallel; do
+  a=$(med $s io.containerd.runhcs.v1); b=$(med $s io.containerd.runc.v2)
+  case $s in run) label="ctr run --rm /bin/true (ms)";; exec) label="ctr task exec /bin/true (ms)";; parallel) label="10 containers started in parallel (ms)";; esac
+  printf '%-44s %12s %12s %10s\n' "$label" "$a" "$b" "$(ratio "$a" "$b")"
+done
+a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
+printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"
+printf '%-44s %12s %12s %10s\n' "shim RSS, 10 containers (MiB total)" "$((rss_runhcs / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_runhcs" "$rss_runc")"
+printf '%-44s %12s %12s %10s\n' "shim RSS per container (MiB)" "$((rss_runhcs / 10240))" "$((rss_runc / 10240))" ""
+printf '%-44s %12s %12s %10s\n' "same, runhcs grouped in one daemon (MiB total)" "$((rss_grouped / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_grouped" "$rss_runc")"
