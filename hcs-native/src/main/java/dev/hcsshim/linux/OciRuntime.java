@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class OciRuntime {
     private static final Logger log = LoggerFactory.getLogger(OciRuntime.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built on first use: a one-shot {@code delete} never parses runtime JSON and should not pay for Jackson. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     /** Where per-namespace runc state lives unless told otherwise. */
     public static final Path DEFAULT_ROOT_PARENT = Path.of("/run/containerd/runhcs-runc");
 
@@ -54,7 +57,8 @@ public final class OciRuntime {
      * @param binary  the runtime executable ("runc", "crun" or a path; bare names use PATH)
      * @param root    the runtime's {@code --root} state directory (created if missing)
      * @param systemdCgroup pass {@code --systemd-cgroup}
-     * @param watcher where container process exits are observed
+     * @param watcher where container process exits are observed; null for one-shot commands that
+     *                start no container process (e.g. a forced delete)
      */
     public OciRuntime(String binary, Path root, boolean systemdCgroup, ExitWatcher watcher) throws IOException {
         this.binary = resolve(binary);
@@ -163,7 +167,7 @@ public final class OciRuntime {
 
     /** {@code runc ps --format json}: host pids of every process in the container. */
     public List<Integer> ps(String id) throws IOException {
-        JsonNode n = JSON.readTree(run(List.of("ps", "--format", "json", id), null));
+        JsonNode n = Json.MAPPER.readTree(run(List.of("ps", "--format", "json", id), null));
         List<Integer> pids = new ArrayList<>();
         if (n != null) n.forEach(p -> pids.add(p.asInt()));
         return pids;
@@ -171,7 +175,7 @@ public final class OciRuntime {
 
     /** {@code runc state}. */
     public State state(String id) throws IOException {
-        JsonNode n = JSON.readTree(run(List.of("state", id), null));
+        JsonNode n = Json.MAPPER.readTree(run(List.of("state", id), null));
         return new State(n.path("id").asText(), n.path("pid").asInt(), n.path("status").asText(),
                 Path.of(n.path("bundle").asText("/")), n.path("created").asText(""), n);
     }
@@ -183,7 +187,7 @@ public final class OciRuntime {
 
     /** {@code runc events --stats}: one statistics sample. */
     public OciStats stats(String id) throws IOException {
-        JsonNode n = JSON.readTree(run(List.of("events", "--stats", id), null));
+        JsonNode n = Json.MAPPER.readTree(run(List.of("events", "--stats", id), null));
         if (n == null || !n.has("data")) throw new OciRuntimeException(OciRuntimeException.Kind.OTHER,
                 "runc events --stats " + id + ": no data");
         return OciStats.parse(n.path("data"));
@@ -233,7 +237,7 @@ public final class OciRuntime {
         Path logFile = Files.createTempFile("runc-log", ".json");
         // the guard keeps the orphan sweeper from reaping the new process before it is watched
         try (ExitWatcher.Guard g = watcher.guard()) {
-            java.lang.Process p = watcher.spawn(withLog(pb, logFile));
+            java.lang.Process p = spawn(withLog(pb, logFile));
             finish(p, args, logFile, null);
             int pid = Integer.parseInt(Files.readString(pidFile).trim());
             return new Started(pid, watcher.watch(pid));
@@ -255,7 +259,7 @@ public final class OciRuntime {
             pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
                     : ProcessBuilder.Redirect.PIPE);
             pb.redirectError(errFile.toFile());
-            java.lang.Process p = watcher.spawn(withLog(pb, logFile));
+            java.lang.Process p = spawn(withLog(pb, logFile));
             if (stdin != null) {
                 try (var os = p.getOutputStream()) {
                     os.write(stdin);
@@ -272,6 +276,11 @@ public final class OciRuntime {
             Files.deleteIfExists(logFile);
             Files.deleteIfExists(errFile);
         }
+    }
+
+    /** Through the exit watcher when there is one, so its orphan sweeper leaves runc to the JVM. */
+    private java.lang.Process spawn(ProcessBuilder pb) throws IOException {
+        return watcher != null ? watcher.spawn(pb) : pb.start();
     }
 
     private ProcessBuilder command(List<String> args) {
@@ -318,7 +327,7 @@ public final class OciRuntime {
             for (String line : Files.readAllLines(logFile)) {
                 if (line.isBlank()) continue;
                 try {
-                    JsonNode n = JSON.readTree(line);
+                    JsonNode n = Json.MAPPER.readTree(line);
                     String level = n.path("level").asText();
                     if (level.equals("error") || level.equals("fatal")) last = n.path("msg").asText();
                 } catch (IOException notJson) {

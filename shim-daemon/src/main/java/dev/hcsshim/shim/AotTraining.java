@@ -27,15 +27,38 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The workload the build runs once under {@code -XX:AOTCacheOutput} to record JDK 25's
- * ahead-of-time cache (dist/lib/shim.aot): what {@code start} loads, then a daemon serving on
- * real sockets answering ttrpc, gRPC and diag calls and publishing an event to a stand-in for
- * containerd. The launchers run with that cache, so the classes a shim needs are already loaded
- * and linked when containerd starts one.
+ * The workloads the build runs under {@code -XX:AOTCacheOutput} to record JDK 25's
+ * ahead-of-time caches, so the classes a shim needs are already loaded and linked when containerd
+ * starts one. There are two, because a cache loads every class it holds at start-up: the short
+ * commands containerd waits for ({@code start}, {@code delete}) get a small one (cli.aot), the
+ * daemon a large one (shim.aot) holding the whole serving path.
  */
 final class AotTraining {
     private AotTraining() {}
 
+    /** {@code start}'s work before it launches the daemon, and a whole {@code delete}. */
+    static int runCli() throws Exception {
+        Path dir = Files.createTempDirectory("runhcs-aot-cli");
+        System.setProperty("hcsshim.socket.dir", dir.resolve("s").toString());
+        java.io.PrintStream out = System.out;
+        try {
+            Path bundle = dir.resolve("bundle");
+            Files.createDirectories(bundle);
+            Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{\"a\":\"b\"}}");
+            String group = TaskGrouping.groupOf("train", bundle.resolve("config.json"));
+            ShimEndpoint endpoint = ShimEndpoint.forShim(dir.resolve("containerd.sock").toString(), "aot", group);
+            endpoint.isServing();
+            StartCommand.writeAddressFile(bundle, endpoint.address());
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            new DeleteCommand(new ShimFlags("aot", "train", dir.resolve("containerd.sock").toString(), "", bundle, "", false, "delete")).run();
+            return 0;
+        } finally {
+            System.setOut(out);
+            deleteTree(dir);
+        }
+    }
+
+    /** A daemon serving on real sockets: ttrpc, gRPC and diag calls, and an event to a stand-in containerd. */
     static int run() throws Exception {
         Path dir = Files.createTempDirectory("runhcs-aot");
         System.setProperty("hcsshim.socket.dir", dir.resolve("s").toString());
@@ -63,6 +86,7 @@ final class AotTraining {
                 ShimFlags flags = new ShimFlags("aot", "train", dir.resolve("containerd.sock").toString(), "", bundle, "", false, "serve");
                 ServeCommand serve = new ServeCommand(flags);
                 serve.start(Options.getDefaultInstance());
+                serve.startSecondary();
                 try (TtrpcClient client = TtrpcClient.forSocket(ShimEndpoint.forShim(flags.address(), "aot", "train").path())) {
                     Map<String, String> md = Map.of("containerd-namespace-ttrpc", "aot");
                     expectFailure(client, TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId("none").build(), md);

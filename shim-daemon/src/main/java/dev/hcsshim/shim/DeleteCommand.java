@@ -1,7 +1,6 @@
 package dev.hcsshim.shim;
 
 import com.google.protobuf.Timestamp;
-import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
 import dev.hcsshim.shim.linux.OciTaskBackend;
 import dev.hcsshim.shim.task.ExitStatus;
@@ -33,7 +32,7 @@ final class DeleteCommand {
         Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
         try {
-            new OciTaskBackend(ExitWatcher.shared()).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+            new OciTaskBackend(null).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
         } catch (IOException | RuntimeException e) {
             log.warn("cleanup of {}: {}", flags.id(), e.toString());
         }

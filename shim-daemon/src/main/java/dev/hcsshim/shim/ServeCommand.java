@@ -48,6 +48,8 @@ final class ServeCommand {
     private GrpcEndpoint grpc;
     private EventPublisher events;
     private ShimEndpoint endpoint;
+    private List<ServerServiceDefinition> services;
+    private ExecutorService executor;
     private final Platform platform = Platform.current();
     private AutoCloseable windowsPipe;
 
@@ -87,6 +89,13 @@ final class ServeCommand {
                 ProcessHandle.current().pid());
         ready.println("OK " + (windowsPipe != null ? platform.shimAddress(flags.address(), flags.namespace(), flags.id()) : endpoint.address()));
         Daemonize.releaseStdout();
+        log.debug("ready {} ms after the process started", ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
+        try {
+            startSecondary();
+        } catch (IOException e) {
+            log.error("gRPC endpoint not available: {}", e.toString());
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
         done.await();
         return 0;
@@ -115,6 +124,19 @@ final class ServeCommand {
         services.forEach(server::addService);
         ttrpc = TtrpcEndpoint.listen(server.build(), new PipeAddress.UnixSocket(endpoint.path()), UnixSockets.Access.OWNER_ONLY);
 
+        if (platform == Platform.WINDOWS) {
+            // containerd on Windows dials the protected pipe; the unix socket stays private behind it
+            windowsPipe = platform.bridgeWindowsPipe(flags.namespace(), flags.id(), endpoint.path());
+        }
+        this.services = services;
+        this.executor = executor;
+    }
+
+    /**
+     * The gRPC endpoint and shimdiag's info file. containerd 1.x only needs ttrpc, so these come
+     * up after the readiness line: containerd's start is not kept waiting for them.
+     */
+    void startSecondary() throws IOException {
         GrpcEndpoint.Builder g = GrpcEndpoint.builder(new PipeAddress.UnixSocket(endpoint.grpcPath()))
                 .executor(executor)
                 .access(UnixSockets.Access.OWNER_ONLY)
@@ -122,10 +144,6 @@ final class ServeCommand {
                 .intercept(Namespaces.interceptor());
         services.forEach(g::addService);
         grpc = g.start();
-        if (platform == Platform.WINDOWS) {
-            // containerd on Windows dials the protected pipe; the unix socket stays private behind it
-            windowsPipe = platform.bridgeWindowsPipe(flags.namespace(), flags.id(), endpoint.path());
-        }
         ShimInfo.write(endpoint, flags.namespace(), flags.id());
     }
 

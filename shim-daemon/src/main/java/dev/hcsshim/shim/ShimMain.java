@@ -1,78 +1,86 @@
 package dev.hcsshim.shim;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 
 /**
  * {@code containerd-shim-runhcs-v1}: the program containerd runs for runtime
  * {@code io.containerd.runhcs.v1}. {@code start} launches (or finds) the serving daemon and
  * prints its address; {@code delete} cleans up after a shim that is gone; {@code serve} is the
  * daemon itself (started by {@code start}, never by containerd).
+ *
+ * <p>containerd passes Go flag syntax ({@code -namespace ns}, {@code -debug}). Commons CLI parses
+ * it; not picocli (shimdiag's parser), whose Java 5 bytecode cannot enter the AOT cache and
+ * costs ~180 ms on every start and delete, both of which containerd waits for.
  */
-@Command(name = "containerd-shim-runhcs-v1", sortOptions = false,
-        description = "containerd runtime shim for io.containerd.runhcs.v1",
-        footer = "Commands: start | delete | serve (internal)")
-public final class ShimMain implements Callable<Integer> {
+public final class ShimMain {
+    private ShimMain() {}
 
-    @Option(names = {"-namespace", "--namespace"}, description = "containerd namespace")
-    String namespace = "";
-
-    @Option(names = {"-id", "--id"}, description = "container (task) id")
-    String id = "";
-
-    @Option(names = {"-address", "--address"}, description = "containerd's gRPC address")
-    String address = "";
-
-    @Option(names = {"-publish-binary", "--publish-binary"}, description = "containerd binary for publishing events (unused: events go over ttrpc)")
-    String publishBinary = "";
-
-    @Option(names = {"-bundle", "--bundle"}, description = "bundle directory (default: working directory)")
-    Path bundle;
-
-    @Option(names = {"-socket", "--socket"}, description = "serve on this address instead of the derived one")
-    String socket = "";
-
-    @Option(names = {"-debug", "--debug"}, description = "log at debug level")
-    boolean debug;
-
-    @Option(names = {"-v", "--version"}, description = "print the version and exit")
-    boolean version;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
-    boolean help;
-
-    @Parameters(arity = "0..1", paramLabel = "COMMAND")
-    String command;
-
-    public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new ShimMain());
-        cli.setPosixClusteredShortOptionsAllowed(false);
-        System.exit(cli.execute(args));
+    private static Options options() {
+        Options o = new Options();
+        o.addOption(value("namespace", "containerd namespace"));
+        o.addOption(value("id", "container (task) id"));
+        o.addOption(value("address", "containerd's gRPC address"));
+        o.addOption(value("publish-binary", "containerd binary for publishing events (unused: events go over ttrpc)"));
+        o.addOption(value("bundle", "bundle directory (default: working directory)"));
+        o.addOption(value("socket", "serve on this address instead of the derived one"));
+        o.addOption(Option.builder().longOpt("debug").desc("log at debug level").get());
+        o.addOption(Option.builder("v").longOpt("version").desc("print the version and exit").get());
+        o.addOption(Option.builder("h").longOpt("help").desc("show this help").get());
+        return o;
     }
 
-    @Override
-    public Integer call() throws Exception {
-        if (version) {
+    private static Option value(String name, String description) {
+        return Option.builder().longOpt(name).hasArg().argName(name.toUpperCase(java.util.Locale.ROOT)).desc(description).get();
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        Options options = options();
+        CommandLine cli;
+        try {
+            cli = DefaultParser.builder().setAllowPartialMatching(false).get().parse(options, args);
+        } catch (ParseException e) {
+            System.err.println("containerd-shim-runhcs-v1: " + e.getMessage() + "; see -h");
+            return 2;
+        }
+        if (cli.hasOption("help")) {
+            HelpFormatter.builder().get().printHelp("containerd-shim-runhcs-v1 [flags] start|delete",
+                    "containerd runtime shim for " + ShimFlags.RUNTIME, options, "", true);
+            return 0;
+        }
+        if (cli.hasOption("version")) {
             System.out.println("containerd-shim-runhcs-v1:");
             System.out.println("  Version: " + Version.VERSION);
             System.out.println("  Runtime: " + ShimFlags.RUNTIME);
             System.out.println("  Java:    " + Runtime.version());
             return 0;
         }
-        ShimFlags flags = new ShimFlags(namespace, id, address, publishBinary, bundle, socket, debug, command);
-        if (command == null) {
-            System.err.println("containerd-shim-runhcs-v1: a command is required (start, delete); see -h");
+        List<String> rest = cli.getArgList();
+        if (rest.size() != 1) {
+            System.err.println("containerd-shim-runhcs-v1: want exactly one command (start, delete), got " + rest + "; see -h");
             return 2;
         }
+        String command = rest.get(0);
+        String bundle = cli.getOptionValue("bundle");
+        ShimFlags flags = new ShimFlags(cli.getOptionValue("namespace", ""), cli.getOptionValue("id", ""),
+                cli.getOptionValue("address", ""), cli.getOptionValue("publish-binary", ""),
+                bundle == null ? null : Path.of(bundle), cli.getOptionValue("socket", ""), cli.hasOption("debug"), command);
         return switch (command) {
             case "start" -> new StartCommand(flags).run();
             case "delete" -> new DeleteCommand(flags).run();
             case "serve" -> new ServeCommand(flags).run();
-            case "aot-train" -> AotTraining.run(); // build time only: records the AOT cache
+            case "aot-train" -> AotTraining.run(); // build time only: record the AOT caches
+            case "aot-train-cli" -> AotTraining.runCli();
             default -> {
                 System.err.println("containerd-shim-runhcs-v1: unknown command " + command + " (want start or delete)");
                 yield 2;
