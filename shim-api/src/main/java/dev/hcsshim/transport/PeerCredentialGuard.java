@@ -62,6 +62,8 @@ public final class PeerCredentialGuard extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        // A NIO child (no SO_PEERCRED; only where epoll is missing, i.e. Windows behind the
+        // named-pipe bridge) relies on the socket's 0600 mode in its 0700 directory.
         ctx.fireChannelRead(msg);
     }
 }

@@ -21,7 +21,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.UnixDomainSocketAddress;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -56,6 +62,7 @@ public final class TtrpcServer implements AutoCloseable {
     private final Map<String, ServerMethodDefinition<?, ?>> methods;
     private final Executor executor;
     private final ExecutorService ownedExecutor;
+    private final Transport transport;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<TtrpcServerCall<?, ?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object inFlightLock = new Object();
@@ -73,6 +80,7 @@ public final class TtrpcServer implements AutoCloseable {
             }
         }
         this.methods = Map.copyOf(m);
+        this.transport = b.transport;
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
@@ -84,10 +92,14 @@ public final class TtrpcServer implements AutoCloseable {
 
     public static Builder builder() { return new Builder(); }
 
+    /** How the listening unix socket is implemented. */
+    public enum Transport { AUTO, EPOLL, NIO }
+
     public static final class Builder {
         private final List<ServerServiceDefinition> services = new ArrayList<>();
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
         private Executor executor;
+        private Transport transport = Transport.AUTO;
 
         public Builder addService(BindableService service) { return addService(service.bindService()); }
 
@@ -98,6 +110,9 @@ public final class TtrpcServer implements AutoCloseable {
 
         /** Executor for handlers; the server does not shut a given executor down. */
         public Builder executor(Executor executor) { this.executor = executor; return this; }
+
+        /** Which socket implementation serves; AUTO (the default) is epoll where it exists. */
+        public Builder transport(Transport transport) { this.transport = transport; return this; }
 
         public TtrpcServer build() { return new TtrpcServer(this); }
     }
@@ -111,12 +126,18 @@ public final class TtrpcServer implements AutoCloseable {
      */
     public synchronized TtrpcServer start(SocketAddress address, ChannelHandler acceptHandler) throws InterruptedException {
         if (serverChannel != null) throw new IllegalStateException("already started");
+        // Linux: native epoll (it can read SO_PEERCRED). Elsewhere (Windows, where named pipes
+        // are bridged onto a private unix socket) or when asked: the JDK's unix sockets via NIO.
+        boolean epoll = transport == Transport.EPOLL || transport == Transport.AUTO && Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("ttrpc-io-", 0).daemon().factory(),
-                EpollIoHandler.newFactory());
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        if (!epoll && address instanceof DomainSocketAddress d) {
+            address = UnixDomainSocketAddress.of(d.path());
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channelFactory(() -> {
-                    EpollServerDomainSocketChannel ch = new EpollServerDomainSocketChannel();
+                    ServerChannel ch = epoll ? new EpollServerDomainSocketChannel() : new NioServerDomainSocketChannel();
                     if (acceptHandler != null) ch.pipeline().addLast("accept-guard", acceptHandler);
                     return ch;
                 })

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.StringValue;
+import dev.hcsshim.transport.PeerCredentialGuard;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.TtrpcEndpoint;
 import dev.hcsshim.transport.UnixSockets;
@@ -355,5 +356,27 @@ class TtrpcServerClientTest {
             if (System.nanoTime() > end) fail("condition not met within " + BOUND);
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void theNioTransportServesTheSameCalls() throws Exception {
+        // What a platform without epoll (Windows, behind the named-pipe bridge) runs.
+        Path nioSocket = tmp.resolve("nio/ttrpc.sock");
+        TtrpcServer server = TtrpcServer.builder()
+                .transport(TtrpcServer.Transport.NIO)
+                .addService(new TestService().definition())
+                .build();
+        TtrpcEndpoint nio = TtrpcEndpoint.listen(server, new PipeAddress.UnixSocket(nioSocket), UnixSockets.Access.OWNER_ONLY,
+                new PeerCredentialGuard(PeerCredentialGuard.currentUid()));
+        try (TtrpcClient nioClient = TtrpcClient.forSocket(nioSocket)) {
+            assertEquals("echo:over nio", nioClient.blockingCall(TestService.ECHO, StringValue.of("over nio"), null, BOUND).getValue());
+            var missing = TestService.unary(TestService.NAME, "Nope", StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> nioClient.call(missing, StringValue.of("x"), (Metadata) null, BOUND).get());
+            assertEquals(Status.Code.UNIMPLEMENTED, codeOf(e));
+        } finally {
+            nio.shutdown(Duration.ofSeconds(2));
+        }
+        assertFalse(Files.exists(nioSocket), "socket file left behind");
     }
 }
