@@ -10,15 +10,22 @@ runs=${1:-7}
 [ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
 
 work=$(mktemp -d /tmp/runhcs-bench.XXXXXX)
-ns=bench
+ns=bench$$   # a namespace of its own: runtime state of an interrupted run cannot collide
 ctr_() { ctr --address "$work/c.sock" --namespace "$ns" "$@"; }
 cleanup() {
-  for id in $(ctr_ task ls -q 2>/dev/null); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
-  sleep 1
-  for id in $(ctr_ task ls -q 2>/dev/null); do ctr_ task delete "$id" >/dev/null 2>&1 || true; done
-  for id in $(ctr_ container ls -q 2>/dev/null); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
+  clear_all 2>/dev/null || true
   [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null || true
+  rmdir "/run/containerd/runhcs-runc/$ns" "/run/containerd/runc/$ns" 2>/dev/null || true
   rm -rf "$work"
+}
+clear_all() {
+  local id
+  for id in $(ctr_ task ls -q); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
+  for id in $(ctr_ task ls -q); do
+    for _ in $(seq 100); do ctr_ task ls | grep -q "^$id .*STOPPED" && break; sleep 0.1; done
+    ctr_ task delete "$id" >/dev/null 2>&1 || true
+  done
+  for id in $(ctr_ container ls -q); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT INT TERM
 
@@ -73,10 +80,10 @@ done
 echo "stdout throughput: 256 MiB from dd bs=1M, 3 runs each..." >&2
 for i in 1 2 3; do
   for rt in $RUNTIMES; do
-    t0=$(now_ms)
-    ctr_ run --rm $(run_args $rt) dd-$(short $rt)-$i /bin/dd if=/dev/zero bs=1M count=256 </dev/null 2>/dev/null | cat >/dev/null
-    t1=$(now_ms)
-    record mbps "$rt" $(( 256 * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+    # Timed from the first byte to end-of-file, so container start-up is not counted.
+    ms=$(ctr_ run --rm $(run_args $rt) dd-$(short $rt)-$i /bin/dd if=/dev/zero bs=1M count=256 </dev/null 2>/dev/null |
+      { head -c 1 >/dev/null; t0=$(now_ms); cat >/dev/null; t1=$(now_ms); echo $((t1 - t0)); })
+    record mbps "$rt" $(( 256 * 1000 / (ms > 0 ? ms : 1) ))
   done
 done
 
@@ -84,28 +91,22 @@ echo "10 containers started in parallel, 3 rounds each..." >&2
 for i in 1 2 3; do
   for rt in $RUNTIMES; do
     t0=$(now_ms)
-    for n in $(seq 10); do ctr_ run -d $(run_args $rt) par-$(short $rt)-$i-$n /bin/sleep 100000 </dev/null & done
-    wait
+    pids=""
+    for n in $(seq 10); do ctr_ run -d $(run_args $rt) par-$(short $rt)-$i-$n /bin/sleep 100000 </dev/null & pids="$pids $!"; done
+    wait $pids   # not a bare wait: containerd is a background job of this shell too
     t1=$(now_ms)
     record parallel "$rt" $((t1 - t0))
   done
 done
 
-clear_all() {
-  local id
-  for id in $(ctr_ task ls -q); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
-  for id in $(ctr_ task ls -q); do
-    for _ in $(seq 100); do ctr_ task ls | grep -q "^$id .*STOPPED" && break; sleep 0.1; done
-    ctr_ task delete "$id" >/dev/null 2>&1 || true
-  done
-  for id in $(ctr_ container ls -q); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
-}
-# Resident memory (VmRSS) of the shims of this containerd whose command line matches $1.
-shim_rss_kb() {
+# Memory of the shims of this containerd whose command line matches $1, in KiB: $2 is Rss
+# (every resident page, shared ones counted in each process) or Pss (shared pages split
+# between the processes sharing them: what the shims really cost together).
+shim_mem_kb() {
   local total=0 pid
   for pid in $(pgrep -f "$1" || true); do
     grep -q "$work/c.sock" "/proc/$pid/cmdline" 2>/dev/null || continue
-    total=$(( total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0) ))
+    total=$(( total + $(awk -v k="$2:" '$1 == k {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0) ))
   done
   echo "$total"
 }
@@ -114,14 +115,16 @@ clear_all
 for rt in $RUNTIMES; do
   for n in $(seq 10); do ctr_ run -d $(run_args $rt) mem-$(short $rt)-$n /bin/sleep 100000 </dev/null; done
 done
-rss_runhcs=$(shim_rss_kb 'dev.hcsshim.shim.ShimMain')
-rss_runc=$(shim_rss_kb 'containerd-shim-runc-v2')
+rss_runhcs=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Rss)
+rss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Rss)
+pss_runhcs=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Pss)
+pss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Pss)
 clear_all
 # The same 10 containers grouped into one runhcs daemon, as a pod is.
 for n in $(seq 10); do
   ctr_ run -d --annotation io.containerd.runhcs.v1.group=pod $(run_args io.containerd.runhcs.v1) grp-$n /bin/sleep 100000 </dev/null
 done
-rss_grouped=$(shim_rss_kb 'dev.hcsshim.shim.ShimMain')
+rss_grouped=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Rss)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
@@ -133,5 +136,5 @@ done
 a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
 printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"
 printf '%-44s %12s %12s %10s\n' "shim RSS, 10 containers (MiB total)" "$((rss_runhcs / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_runhcs" "$rss_runc")"
-printf '%-44s %12s %12s %10s\n' "shim RSS per container (MiB)" "$((rss_runhcs / 10240))" "$((rss_runc / 10240))" ""
+printf '%-44s %12s %12s %10s\n' "shim PSS, 10 containers (MiB total)" "$((pss_runhcs / 1024))" "$((pss_runc / 1024))" "$(ratio "$pss_runhcs" "$pss_runc")"
 printf '%-44s %12s %12s %10s\n' "same, runhcs grouped in one daemon (MiB total)" "$((rss_grouped / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_grouped" "$rss_runc")"

@@ -1,5 +1,6 @@
 package dev.hcsshim.shim.windows;
 
+import dev.hcsshim.fixtures.HcsDouble;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.protobuf.Message;
