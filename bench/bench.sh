@@ -125,6 +125,7 @@ for n in $(seq 10); do
   ctr_ run -d --annotation io.containerd.runhcs.v1.group=pod $(run_args io.containerd.runhcs.v1) grp-$n /bin/sleep 100000 </dev/null
 done
 rss_grouped=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Rss)
+pss_grouped=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Pss)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
@@ -137,4 +138,5 @@ a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
 printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"
 printf '%-44s %12s %12s %10s\n' "shim RSS, 10 containers (MiB total)" "$((rss_runhcs / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_runhcs" "$rss_runc")"
 printf '%-44s %12s %12s %10s\n' "shim PSS, 10 containers (MiB total)" "$((pss_runhcs / 1024))" "$((pss_runc / 1024))" "$(ratio "$pss_runhcs" "$pss_runc")"
-printf '%-44s %12s %12s %10s\n' "same, runhcs grouped in one daemon (MiB total)" "$((rss_grouped / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_grouped" "$rss_runc")"
+printf '%-44s %12s %12s %10s\n' "RSS, runhcs grouped in one daemon (MiB)" "$((rss_grouped / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_grouped" "$rss_runc")"
+printf '%-44s %12s %12s %10s\n' "PSS, runhcs grouped in one daemon (MiB)" "$((pss_grouped / 1024))" "$((pss_runc / 1024))" "$(ratio "$pss_grouped" "$pss_runc")"

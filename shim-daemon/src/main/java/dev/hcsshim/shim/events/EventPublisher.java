@@ -112,9 +112,12 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     /** Delivers what is queued (bounded by {@code grace}), then stops. */
     public void flushAndClose(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
         try {
-            queue.put(STOP);
-            if (!stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            // Bounded: with containerd away and the queue full, the sender may never take again.
+            boolean queued = queue.offer(STOP, grace.toMillis(), TimeUnit.MILLISECONDS);
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!queued || !stopped.await(left, TimeUnit.NANOSECONDS)) {
                 closing = true;
                 sender.interrupt();
                 log.warn("{} events not delivered at shutdown", queue.size());

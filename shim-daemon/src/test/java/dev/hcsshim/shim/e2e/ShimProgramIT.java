@@ -106,6 +106,20 @@ class ShimProgramIT {
     }
 
     @Test
+    void sigtermClosesTheDaemonCleanly() throws Exception {
+        Path bundle = bundle("sigterm");
+        Result r = shim(bundle, new byte[0], "-namespace", "program-it", "-address", h.containerd.address().toString(), "-id", "sigterm", "start");
+        assertEquals(0, r.exit(), r.stderr());
+        Path socket = Path.of(r.out().substring("unix://".length()));
+        ProcessHandle daemon = h.liveShims().stream()
+                .filter(p -> p.info().commandLine().orElse("").contains(" -id sigterm ")).findFirst().orElseThrow();
+        assertTrue(daemon.destroy(), "SIGTERM sent");
+        daemon.onExit().get(30, TimeUnit.SECONDS);
+        ShimHarness.await("sockets removed", Duration.ofSeconds(10), () -> !Files.exists(socket)
+                && !Files.exists(Path.of(socket + ".grpc")) && !Files.exists(Path.of(socket + ".json")));
+    }
+
+    @Test
     void malformedOrForeignRuntimeOptionsAreRefused() throws Exception {
         Path bundle = bundle("bad-options");
         Result garbage = shim(bundle, new byte[] {(byte) 0xff, 0x01, 0x02}, "-namespace", "program-it", "-address",
