@@ -1,14 +1,8 @@
 package dev.hcsshim.shim;
 
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.hcsshim.transport.PipeAddress;
+import dev.hcsshim.transport.UnixSockets;
 
 /**
  * Where a shim daemon listens on Linux: a unix socket in a root-only directory, named by the
@@ -17,8 +11,8 @@ import java.util.HexFormat;
  * it with a {@code .grpc} suffix and a {@code .json} file names its owner for shimdiag.
  */
 public record ShimEndpoint(Path path) {
-    /** Override with -Dhcsshim.socket.dir (tests) ; containerd's own shims use /run/containerd/s. */
-    public static final Path DEFAULT_DIR = Path.of("/run/containerd/runhcs");
+    /** Override with -Dhcsshim.socket.dir (tests); containerd's own shims use /run/containerd/s. */
+    public static final Path DEFAULT_DIR = PipeAddress.DEFAULT_SOCKET_DIR;
 
     public static Path socketDir() {
         String dir = System.getProperty("hcsshim.socket.dir");
@@ -26,7 +20,7 @@ public record ShimEndpoint(Path path) {
     }
 
     public static ShimEndpoint forShim(String containerdAddress, String namespace, String group) {
-        return new ShimEndpoint(socketDir().resolve(sha256Hex(containerdAddress + "/" + namespace + "/" + group)));
+        return new ShimEndpoint(PipeAddress.linuxShimSocket(socketDir(), containerdAddress, namespace, group).path());
     }
 
     public static ShimEndpoint at(String address) {
@@ -48,19 +42,6 @@ public record ShimEndpoint(Path path) {
 
     /** True if something accepts connections on the socket (a stale file refuses them). */
     public boolean isServing() {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(path));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static String sha256Hex(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("SHA-256 is always present", e);
-        }
+        return UnixSockets.isLive(path);
     }
 }
