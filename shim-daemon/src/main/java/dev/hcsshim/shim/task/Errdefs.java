@@ -26,10 +26,6 @@ public final class Errdefs {
         return Status.INVALID_ARGUMENT.withDescription(String.format(format, args)).asRuntimeException();
     }
 
-    public static StatusRuntimeException unimplemented(String format, Object... args) {
-        return Status.UNIMPLEMENTED.withDescription(String.format(format, args)).asRuntimeException();
-    }
-
     public static StatusRuntimeException unavailable(String format, Object... args) {
         return Status.UNAVAILABLE.withDescription(String.format(format, args)).asRuntimeException();
     }

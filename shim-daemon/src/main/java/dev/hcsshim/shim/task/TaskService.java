@@ -88,10 +88,6 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         return out;
     }
 
-    public boolean isEmpty() {
-        return tasks.isEmpty();
-    }
-
     @Override
     public void create(CreateTaskRequest req, StreamObserver<CreateTaskResponse> out) {
         answer(out, () -> {

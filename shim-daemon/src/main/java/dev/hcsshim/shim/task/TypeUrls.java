@@ -11,10 +11,6 @@ import com.google.protobuf.Parser;
  * {@code type.googleapis.com/} prefix. So Anys are built and read here, by name.
  */
 public final class TypeUrls {
-    /** How containerd wraps an OCI process spec (JSON) in ExecProcessRequest.spec. */
-    public static final String OCI_PROCESS = "types.containerd.io/opencontainers/runtime-spec/1/Process";
-    public static final String OCI_LINUX_RESOURCES = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
-
     private TypeUrls() {}
 
     public static Any pack(Message message) {

@@ -100,7 +100,7 @@ class WindowsTaskServiceTest {
             svc.delete(DeleteRequest.newBuilder().setId("wsvc").build(), deleted);
             assertEquals(7, deleted.get().getExitStatus());
             assertEquals(pid, deleted.get().getPid());
-            assertTrue(svc.isEmpty());
+            assertTrue(svc.tasks().isEmpty());
 
             assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"),
                     events.stream().map(Event::topic).toList());
