@@ -25,17 +25,7 @@ class PipeBridgeTest {
     @TempDir
     Path dir;
 
-    static RunHcs.PipeConnection wrap(SocketChannel ch) {
-        InputStream in = Channels.newInputStream(ch);
-        OutputStream out = Channels.newOutputStream(ch);
-        return new RunHcs.PipeConnection() {
-            public InputStream input() { return in; }
-            public OutputStream output() { return out; }
-            public void close() throws IOException { ch.close(); }
-        };
-    }
-
-    static final RunHcs.PipeDialer UNIX = p -> wrap(SocketChannel.open(UnixDomainSocketAddress.of(p)));
+    static final RunHcs.PipeDialer UNIX = RunHcs.UNIX_SOCKETS;
 
     @Test
     void burstOfClientsIsRelayedBothWays() throws Exception {
@@ -70,7 +60,7 @@ class PipeBridgeTest {
         });
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(front), 64);
-        try (PipeBridge bridge = PipeBridge.start(() -> wrap(listener.accept()), UNIX, backend.toString())) {
+        try (PipeBridge bridge = PipeBridge.start(() -> RunHcs.connection(listener.accept()), UNIX, backend.toString())) {
             List<SocketChannel> clients = new ArrayList<>();
             for (int i = 0; i < 16; i++) clients.add(SocketChannel.open(UnixDomainSocketAddress.of(front)));
             for (int i = 0; i < clients.size(); i++) {

@@ -9,7 +9,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -98,16 +97,7 @@ class RunHcsTest {
     }
 
     private static RunHcs.PipeDialer unixDialer() {
-        return path -> {
-            SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path));
-            InputStream in = Channels.newInputStream(ch);
-            OutputStream out = Channels.newOutputStream(ch);
-            return new RunHcs.PipeConnection() {
-                public InputStream input() { return in; }
-                public OutputStream output() { return out; }
-                public void close() throws IOException { ch.close(); }
-            };
-        };
+        return RunHcs.UNIX_SOCKETS;
     }
 
     @Test

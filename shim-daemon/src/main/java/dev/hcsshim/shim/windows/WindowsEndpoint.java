@@ -5,11 +5,6 @@ import dev.hcsshim.windows.NamedPipes;
 import dev.hcsshim.windows.PipeBridge;
 import dev.hcsshim.windows.PipeSecurity;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
@@ -37,7 +32,7 @@ public final class WindowsEndpoint implements AutoCloseable {
         String path = PipeSecurity.shimPipePath(namespace, id);
         NamedPipes.Server server = NamedPipes.Server.listen(path, PipeSecurity.SHIM_SDDL, INSTANCES);
         try {
-            return new WindowsEndpoint(server, PipeBridge.start(server, UNIX, ttrpcSocket.toString()), path);
+            return new WindowsEndpoint(server, PipeBridge.start(server, RunHcs.UNIX_SOCKETS, ttrpcSocket.toString()), path);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -48,29 +43,6 @@ public final class WindowsEndpoint implements AutoCloseable {
     public String address() {
         return address;
     }
-
-    /** Dials a unix socket as a pipe connection (AF_UNIX exists on Windows 10 1803 and later). */
-    static final RunHcs.PipeDialer UNIX = path -> {
-        SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
-        InputStream in = Channels.newInputStream(c);
-        OutputStream out = Channels.newOutputStream(c);
-        return new RunHcs.PipeConnection() {
-            @Override
-            public InputStream input() {
-                return in;
-            }
-
-            @Override
-            public OutputStream output() {
-                return out;
-            }
-
-            @Override
-            public void close() throws IOException {
-                c.close();
-            }
-        };
-    };
 
     @Override
     public void close() throws Exception {

@@ -4,7 +4,6 @@ import dev.hcsshim.runhcs.RunHcs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -60,25 +59,7 @@ final class UpstreamPipes implements AutoCloseable {
         return path -> {
             Path sock = sockets.get(path);
             if (sock == null) throw new IOException("the system cannot find the file specified: " + path);
-            SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock));
-            InputStream in = Channels.newInputStream(c);
-            OutputStream out = Channels.newOutputStream(c);
-            return new RunHcs.PipeConnection() {
-                @Override
-                public InputStream input() {
-                    return in;
-                }
-
-                @Override
-                public OutputStream output() {
-                    return out;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    c.close();
-                }
-            };
+            return RunHcs.connection(SocketChannel.open(UnixDomainSocketAddress.of(sock)));
         };
     }
 
