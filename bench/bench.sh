@@ -11,10 +11,10 @@ runs=${1:-7}
 
 work=$(mktemp -d /tmp/runhcs-bench.XXXXXX)
 ns=bench$$   # a namespace of its own: runtime state of an interrupted run cannot collide
-ctr_() { ctr --address "$work/c.sock" --namespace "$ns" "$@"; }
+. "$top/scripts/lib/private-containerd.sh"
 cleanup() {
   clear_all 2>/dev/null || true
-  [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null || true
+  stop_containerd
   rmdir "/run/containerd/runhcs-runc/$ns" "/run/containerd/runc/$ns" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -29,23 +29,8 @@ clear_all() {
 }
 trap cleanup EXIT INT TERM
 
-mkdir -p "$work/rootfs/bin" "$work/rootfs/proc" "$work/rootfs/dev" "$work/rootfs/sys" "$work/rootfs/tmp"
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ -e "$work/rootfs/bin/$a" ] || ln -s busybox "$work/rootfs/bin/$a"; done
-cat > "$work/config.toml" <<TOML
-version = 2
-root = "$work/root"
-state = "$work/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$work/c.sock"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$work/opt"
-TOML
-PATH="$top/dist/bin:$PATH" HCSSHIM_EXTRA_JVM_OPTS="-Dhcsshim.socket.dir=$work/s" \
-  containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
-cpid=$!
-for _ in $(seq 100); do ctr_ version >/dev/null 2>&1 && break; sleep 0.1; done
+busybox_rootfs "$work/rootfs"
+start_containerd
 
 RUNTIMES="io.containerd.runhcs.v1 io.containerd.runc.v2"
 short() { case "$1" in *runhcs*) echo runhcs ;; *) echo runc ;; esac; }
@@ -105,7 +90,7 @@ done
 shim_mem_kb() {
   local total=0 pid
   for pid in $(pgrep -f "$1" || true); do
-    grep -q "$work/c.sock" "/proc/$pid/cmdline" 2>/dev/null || continue
+    grep -q "$work/containerd.sock" "/proc/$pid/cmdline" 2>/dev/null || continue
     total=$(( total + $(awk -v k="$2:" '$1 == k {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0) ))
   done
   echo "$total"
