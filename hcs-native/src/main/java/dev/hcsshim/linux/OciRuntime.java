@@ -346,7 +346,7 @@ public final class OciRuntime {
 
     static OciRuntimeException.Kind classify(String msg) {
         String m = msg.toLowerCase(java.util.Locale.ROOT);
-        if (m.contains("container does not exist") || m.contains("container not found")) {
+        if (m.contains("container does not exist") || m.contains("container not found") || m.contains("no such process")) {
             return OciRuntimeException.Kind.NOT_FOUND;
         }
         if (m.contains("already exists") || m.contains("already in use")) return OciRuntimeException.Kind.ALREADY_EXISTS;
@@ -354,6 +354,10 @@ public final class OciRuntime {
                 || m.contains("is stopped") || m.contains("stopped") || m.contains("cannot ")
                 || m.contains("not created")) {
             return OciRuntimeException.Kind.FAILED_PRECONDITION;
+        }
+        if (m.contains("executable file not found") || m.contains("no such file or directory")
+                || m.contains("invalid") || m.contains("permission denied")) {
+            return OciRuntimeException.Kind.INVALID_SPEC;
         }
         return OciRuntimeException.Kind.OTHER;
     }

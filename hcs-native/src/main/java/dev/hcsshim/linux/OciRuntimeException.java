@@ -15,6 +15,8 @@ public class OciRuntimeException extends IOException {
         ALREADY_EXISTS,
         /** the container's state does not allow the operation (FailedPrecondition) */
         FAILED_PRECONDITION,
+        /** the spec cannot run: missing executable, bad path, invalid value (InvalidArgument) */
+        INVALID_SPEC,
         /** anything else (Unknown/Internal) */
         OTHER
     }

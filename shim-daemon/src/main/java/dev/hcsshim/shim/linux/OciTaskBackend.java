@@ -93,7 +93,10 @@ public final class OciTaskBackend implements TaskBackend {
             if (mounted) {
                 unmountQuietly(rootfs);
             }
-            throw classify(e);
+            if (e instanceof OciRuntimeException o) {
+                throw toStatus("create " + spec.id(), o, false);
+            }
+            throw e;
         }
     }
 
@@ -150,38 +153,21 @@ public final class OciTaskBackend implements TaskBackend {
         }
     }
 
-    /** Turns what the runtime said into containerd's error classes where the meaning is known. */
-    static RuntimeException classifyRuntime(String what, IOException e) {
-        String msg = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        if (msg.contains("not running") || msg.contains("process already finished") || msg.contains("no such process")) {
-            return Errdefs.notFound("%s: process already finished", what);
-        }
-        if (msg.contains("does not exist") || msg.contains("not exist")) {
-            return Errdefs.notFound("%s: %s", what, e.getMessage());
-        }
-        if (msg.contains("already exists")) {
-            return Errdefs.alreadyExists("%s: %s", what, e.getMessage());
-        }
-        if (msg.contains("not paused") || msg.contains("is paused") || msg.contains("cannot ")) {
-            return Errdefs.failedPrecondition("%s: %s", what, e.getMessage());
-        }
-        return io.grpc.Status.UNKNOWN.withDescription(what + ": " + e.getMessage()).asRuntimeException();
-    }
-
-    private static IOException classify(Exception e) throws IOException {
-        if (e instanceof RuntimeException re) {
-            throw re;
-        }
-        IOException io = (IOException) e;
-        if (io instanceof OciRuntimeException) {
-            String msg = String.valueOf(io.getMessage());
-            // A spec the runtime cannot run (bad args, missing binary) is the caller's error.
-            if (msg.contains("executable file not found") || msg.contains("no such file or directory")
-                    || msg.contains("invalid") || msg.contains("permission denied")) {
-                throw Errdefs.invalidArgument("%s", msg);
-            }
-        }
-        return io;
+    /**
+     * containerd's error class for a failed runtime command, from the runtime layer's own
+     * classification. For a signal, a container that is not running has finished: containerd's
+     * runc shim answers NotFound ("process already finished") there, and so do we.
+     */
+    static RuntimeException toStatus(String what, IOException e, boolean signal) {
+        OciRuntimeException.Kind kind = e instanceof OciRuntimeException o ? o.kind() : OciRuntimeException.Kind.OTHER;
+        return switch (kind) {
+            case NOT_FOUND -> signal ? Errdefs.notFound("%s: process already finished", what) : Errdefs.notFound("%s: %s", what, e.getMessage());
+            case FAILED_PRECONDITION -> signal ? Errdefs.notFound("%s: process already finished", what)
+                    : Errdefs.failedPrecondition("%s: %s", what, e.getMessage());
+            case ALREADY_EXISTS -> Errdefs.alreadyExists("%s: %s", what, e.getMessage());
+            case INVALID_SPEC -> Errdefs.invalidArgument("%s: %s", what, e.getMessage());
+            case OTHER -> io.grpc.Status.UNKNOWN.withDescription(what + ": " + e.getMessage()).asRuntimeException();
+        };
     }
 
     /** One OCI container. */
@@ -228,7 +214,10 @@ public final class OciTaskBackend implements TaskBackend {
                 return new OciProcess(id + "/" + execId, started, io, rt, null);
             } catch (IOException | RuntimeException e) {
                 io.close();
-                throw classify(e);
+                if (e instanceof OciRuntimeException o) {
+                    throw toStatus("exec " + execId + " in " + id, o, false);
+                }
+                throw e;
             }
         }
 
@@ -237,7 +226,7 @@ public final class OciTaskBackend implements TaskBackend {
             try {
                 rt.kill(id, signal, all);
             } catch (IOException e) {
-                throw classifyRuntime("kill " + id, e);
+                throw toStatus("kill " + id, e, true);
             }
         }
 
@@ -246,7 +235,7 @@ public final class OciTaskBackend implements TaskBackend {
             try {
                 rt.pause(id);
             } catch (IOException e) {
-                throw classifyRuntime("pause " + id, e);
+                throw toStatus("pause " + id, e, false);
             }
         }
 
@@ -255,7 +244,7 @@ public final class OciTaskBackend implements TaskBackend {
             try {
                 rt.resume(id);
             } catch (IOException e) {
-                throw classifyRuntime("resume " + id, e);
+                throw toStatus("resume " + id, e, false);
             }
         }
 
