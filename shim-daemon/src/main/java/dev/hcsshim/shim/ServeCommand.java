@@ -201,8 +201,7 @@ final class ServeCommand {
                 events.flushAndClose(Duration.ofSeconds(3));
             }
             if (endpoint != null) {
-                Files.deleteIfExists(endpoint.path());
-                Files.deleteIfExists(endpoint.grpcPath());
+                // The endpoints removed their own sockets; the info file is ours.
                 Files.deleteIfExists(endpoint.infoPath());
             }
         } catch (IOException | RuntimeException e) {
