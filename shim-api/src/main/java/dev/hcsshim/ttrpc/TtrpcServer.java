@@ -63,6 +63,8 @@ public final class TtrpcServer implements AutoCloseable {
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     private final Transport transport;
+    private final PartialFrameBudget partialFrameBudget;
+    private final Duration partialFrameStallTimeout;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<TtrpcServerCall<?, ?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object inFlightLock = new Object();
@@ -81,6 +83,8 @@ public final class TtrpcServer implements AutoCloseable {
         }
         this.methods = Map.copyOf(m);
         this.transport = b.transport;
+        this.partialFrameBudget = b.partialFrameBudget != null ? b.partialFrameBudget : PartialFrameBudget.forThisJvm();
+        this.partialFrameStallTimeout = b.partialFrameStallTimeout;
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
@@ -100,6 +104,8 @@ public final class TtrpcServer implements AutoCloseable {
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
         private Executor executor;
         private Transport transport = Transport.AUTO;
+        private PartialFrameBudget partialFrameBudget;
+        private Duration partialFrameStallTimeout = Duration.ofSeconds(30);
 
         public Builder addService(BindableService service) { return addService(service.bindService()); }
 
@@ -113,6 +119,12 @@ public final class TtrpcServer implements AutoCloseable {
 
         /** Which socket implementation serves; AUTO (the default) is epoll where it exists. */
         public Builder transport(Transport transport) { this.transport = transport; return this; }
+
+        /** Caps the bytes of incomplete frames held across connections (default: {@link PartialFrameBudget#forThisJvm()}). */
+        public Builder partialFrameBudget(PartialFrameBudget budget) { this.partialFrameBudget = budget; return this; }
+
+        /** How long an incomplete frame may make no progress before its connection is closed (default 30 s). */
+        public Builder partialFrameStallTimeout(Duration timeout) { this.partialFrameStallTimeout = timeout; return this; }
 
         public TtrpcServer build() { return new TtrpcServer(this); }
     }
@@ -145,7 +157,7 @@ public final class TtrpcServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast("decoder", new FrameDecoder())
+                        ch.pipeline().addLast("decoder", new FrameDecoder(Frame.MAX_PAYLOAD, partialFrameBudget, partialFrameStallTimeout))
                                 .addLast("encoder", FrameEncoder.INSTANCE)
                                 .addLast("dispatch", new Connection());
                     }
@@ -166,6 +178,9 @@ public final class TtrpcServer implements AutoCloseable {
     }
 
     /** Calls currently being handled. */
+    /** What incomplete frames hold now, across connections, and the cap. */
+    public PartialFrameBudget partialFrameBudget() { return partialFrameBudget; }
+
     public int inFlightCalls() { return inFlight.size(); }
 
     /**
