@@ -52,6 +52,15 @@ public final class Fds {
         }
     }
 
+    /** A close-on-exec duplicate of fd, numbered 3 or above. */
+    public static int dup(int fd) throws IOException {
+        try {
+            return C.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
+        } catch (LastErrorException e) {
+            throw io("dup(" + fd + ")", e);
+        }
+    }
+
     public static void setNonBlocking(int fd, boolean on) throws IOException {
         try {
             int fl = C.fcntl(fd, LibC.F_GETFL, 0);

@@ -2,6 +2,7 @@ package dev.hcsshim.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.hcsshim.stdio.CopyAfterExit;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link java.util.concurrent.CancellationException} after {@link #cancel()}, or with the
  * IOException that stopped the copy (EPIPE when the reader went away).
  */
-public final class SpliceRelay implements AutoCloseable {
+public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
     private static final LibC C = LibC.INSTANCE;
     private static final int CHUNK = 64 * 1024;
     private static final int SPLICE_LEN = 1 << 20;
@@ -61,6 +62,7 @@ public final class SpliceRelay implements AutoCloseable {
     }
 
     /** Bytes copied so far. */
+    @Override
     public long bytesCopied() {
         return copied.get();
     }
@@ -70,50 +72,38 @@ public final class SpliceRelay implements AutoCloseable {
         return usedFallback;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
     /** Completes when the copy ends (see the class comment). */
+    @Override
     public CompletableFuture<Long> done() {
         return done;
     }
 
     /** Stops the copy as soon as possible; idempotent. Data still in the pipes is left there. */
+    @Override
     public void cancel() {
         cancelled = true;
         Fds.signalEventfd(cancelFd);
     }
 
     /**
-     * Waits up to the timeout for EOF, then cancels: what the shim does for stdout/stderr after
-     * the process exited (CopyAfterExitTimeout). Returns true if the relay finished on its own.
+     * Cancels and waits (bounded) for the relay thread to let go of the fds. After a process
+     * exited, {@link CopyAfterExit#drain} decides when to cancel; this is for tearing down.
      */
-    public boolean awaitOrCancel(long timeout, TimeUnit unit) throws InterruptedException {
-        try {
-            done.get(timeout, unit);
-            return true;
-        } catch (TimeoutException e) {
-            cancel();
-            try {
-                done.handle((v, t) -> null).get(5, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // the thread will notice the cancel fd at its next poll
-            }
-            return false;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
-            return !cancelled;
-        }
-    }
-
-    /** Cancels and waits (bounded) for the relay thread to let go of the fds. */
     @Override
     public void close() {
         if (done.isDone()) return;
+        cancel();
         try {
-            awaitOrCancel(0, TimeUnit.MILLISECONDS);
+            done.handle((v, t) -> null).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            // the thread notices the cancel fd at its next poll
         }
     }
 

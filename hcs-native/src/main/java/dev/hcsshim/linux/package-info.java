@@ -1,6 +1,8 @@
 /**
- * The Linux compute backend: an OCI runtime CLI (runc, or crun by name) driven from Java, plus
- * the libc pieces a shim needs (JNA, {@link dev.hcsshim.linux.LibC}).
+ * The Linux OS bindings the shim drives: an OCI runtime CLI (runc, or crun by name) and the libc
+ * pieces a shim needs (JNA, {@link dev.hcsshim.linux.LibC}). The shim daemon assembles them in
+ * {@code dev.hcsshim.shim.linux.OciTaskBackend} (one task = one OCI container) and owns each
+ * process's stdio in {@code dev.hcsshim.shim.stdio.ProcessStdio}.
  *
  * <h2>Start-up</h2>
  * Call {@link dev.hcsshim.linux.ExitWatcher#shared()} before the first container: it makes the
@@ -10,22 +12,18 @@
  * sweeper may reap it before the JVM reads its exit value. {@link dev.hcsshim.linux.OciRuntime}
  * does this for runc.
  *
- * <h2>One container</h2>
- * <pre>{@code
- * OciRuntime rt = OciRuntime.forNamespace("runc", ns, ExitWatcher.shared());
- * LinuxContainer c = LinuxContainer.create(rt, id, bundle, rootfsMounts, IoSpec.PIPES); // runc create
- * LinuxProcess init = c.init();             // pid, exitStatus(), stdinFd/stdoutFd/stderrFd or ptyMasterFd
- * SpliceRelay out = SpliceRelay.start(id + "-out", init.stdoutFd(), upstreamStdoutFd);
- * c.start();                                // runc start
- * ExitStatus st = init.exitStatus().get();  // 128+signal when killed
- * out.awaitOrCancel(copyAfterExitTimeout);  // then publish TaskExit
- * c.close();                                // runc delete --force + unmount rootfs
- * }</pre>
- *
- * <h2>Stdio ownership</h2>
- * {@link dev.hcsshim.linux.StdioPipes}: one pipe per stream; the container ends are handed to
- * runc and closed here right after runc create/exec returned (so EOF works); the shim ends are
- * owned by the {@link dev.hcsshim.linux.LinuxProcess} and closed by its {@code close()}. Relays
- * never close fds: the owner of each fd closes it once the relay's {@code done()} completed.
+ * <h2>Pieces</h2>
+ * <ul>
+ * <li>{@link dev.hcsshim.linux.OciRuntime}: runc create/start/exec/kill/... with the exit of the
+ *     process it started ({@link dev.hcsshim.linux.ExitStatus}, 128+signal when killed);</li>
+ * <li>{@link dev.hcsshim.linux.StdioPipes}: one pipe per stream, the container ends for the
+ *     runtime, the shim ends for the relays; {@link dev.hcsshim.linux.ConsoleSocket} receives a
+ *     terminal's pty master from the runtime;</li>
+ * <li>{@link dev.hcsshim.linux.SpliceRelay}: a zero-copy fd-to-fd copy, a
+ *     {@link dev.hcsshim.stdio.CopyAfterExit.Copy} so the copy-after-exit rule can stop it;
+ *     relays never close fds, their owner does;</li>
+ * <li>{@link dev.hcsshim.linux.RootfsMounts}, {@link dev.hcsshim.linux.OomWatcher},
+ *     {@link dev.hcsshim.linux.OciStats}.</li>
+ * </ul>
  */
 package dev.hcsshim.linux;

@@ -86,10 +86,10 @@ class LinuxRootfsMountsTest {
             BusyboxBundle b = fx.bundle(dir.resolve("bundle"), id).args("sh", "-c", "echo ok > /marker; cat /marker").build();
             OciRuntime.deleteTree(b.rootfs());
             Files.createDirectories(b.rootfs());
-            LinuxContainer c = fx.create(id, b, new LinuxContainer.IoSpec(false, false, true, false), overlay(lower));
-            Collector out = fx.collect("ovl", c.init().stdoutFd());
-            c.start();
-            assertEquals(0, c.init().exitStatus().get(30, TimeUnit.SECONDS).status());
+            RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.OUT, overlay(lower));
+            Collector out = fx.collect("ovl", c.init().pipes().stdoutFd());
+            fx.runtime.start(id);
+            assertEquals(0, c.init().exit().status());
             assertEquals("ok\n", fx.text(out));
             assertEquals("ok\n", Files.readString(dir.resolve("upper/marker")));
         }

@@ -17,9 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The OCI backend against the real runc and a busybox bundle. */
+/** {@link OciRuntime} against the real runc and a busybox bundle, with the stdio pieces the shim uses. */
 class LinuxRuncTest {
-    private static final LinuxContainer.IoSpec OUT_ERR = new LinuxContainer.IoSpec(false, false, true, true);
     private RuncFixture fx;
     @TempDir
     Path dir;
@@ -42,27 +41,25 @@ class LinuxRuncTest {
         }
     }
 
-    private ExitStatus exit(LinuxProcess p) throws Exception {
-        return p.exitStatus().get(30, TimeUnit.SECONDS);
+    private ExitStatus exit(RuncFixture.Proc p) throws Exception {
+        return p.exit();
     }
 
     @Test
     void echoRelaysStdoutAndStderrAndPropagatesExitCode() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sh", "-c", "echo hello; echo oops >&2; exit 3").build();
-        LinuxContainer c = fx.create(id, b, OUT_ERR, List.of());
-        assertEquals("created", c.state().status());
-        Collector out = fx.collect("out", c.init().stdoutFd());
-        Collector err = fx.collect("err", c.init().stderrFd());
-        c.start();
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.OUT_ERR, List.of());
+        assertEquals("created", fx.runtime.state(id).status());
+        Collector out = fx.collect("out", c.init().pipes().stdoutFd());
+        Collector err = fx.collect("err", c.init().pipes().stderrFd());
+        fx.runtime.start(id);
         assertEquals(3, exit(c.init()).status());
         assertEquals("hello\n", fx.text(out));
         assertEquals("oops\n", fx.text(err));
-        assertEquals(3, c.init().exitCode());
-        assertEquals("stopped", c.state().status());
-        c.close();
-        c.close(); // idempotent
-        OciRuntimeException gone = assertThrows(OciRuntimeException.class, c::state);
+        assertEquals("stopped", fx.runtime.state(id).status());
+        fx.runtime.delete(id, false);
+        OciRuntimeException gone = assertThrows(OciRuntimeException.class, () -> fx.runtime.state(id));
         assertEquals(OciRuntimeException.Kind.NOT_FOUND, gone.kind());
     }
 
@@ -70,12 +67,12 @@ class LinuxRuncTest {
     void fiftyMegabytesFromAContainer() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("dd", "if=/dev/zero", "bs=1048576", "count=50").build();
-        LinuxContainer c = fx.create(id, b, new LinuxContainer.IoSpec(false, false, true, false), List.of());
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.OUT, List.of());
         Collector sink = new Collector(false);
-        SpliceRelay r = SpliceRelay.start("dd", c.init().stdoutFd(), sink.writeFd);
-        c.start();
+        SpliceRelay r = SpliceRelay.start("dd", c.init().pipes().stdoutFd(), sink.writeFd);
+        fx.runtime.start(id);
         assertEquals(0, exit(c.init()).status());
-        assertTrue(r.awaitOrCancel(30, TimeUnit.SECONDS), "relay reaches EOF after the process exited");
+        assertEquals(50L << 20, r.done().get(30, TimeUnit.SECONDS), "relay reaches EOF after the process exited");
         sink.closeWriter();
         sink.bytes.get(30, TimeUnit.SECONDS);
         assertEquals(50L << 20, r.bytesCopied());
@@ -90,11 +87,11 @@ class LinuxRuncTest {
     void stdinReachesTheContainer() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("cat").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.PIPES, List.of());
-        Collector out = fx.collect("cat", c.init().stdoutFd());
-        c.start();
-        c.init().stdin().write("through stdin\n".getBytes());
-        c.init().closeStdin();
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.PIPES, List.of());
+        Collector out = fx.collect("cat", c.init().pipes().stdoutFd());
+        fx.runtime.start(id);
+        FdStreams.output(c.init().pipes().stdinFd()).write("through stdin\n".getBytes());
+        c.init().pipes().closeStdin();
         assertEquals(0, exit(c.init()).status());
         assertEquals("through stdin\n", fx.text(out));
     }
@@ -103,62 +100,60 @@ class LinuxRuncTest {
     void killGives128PlusSignal() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
-        assertEquals("running", c.state().status());
-        assertTrue(c.init().kill());
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
+        assertEquals("running", fx.runtime.state(id).status());
+        fx.runtime.kill(id, 9, false);
         ExitStatus st = exit(c.init());
         assertEquals(137, st.status());
         assertEquals(9, st.signal());
-        assertFalse(c.init().kill(), "already exited");
+        assertFalse(fx.runtime.watcher().signal(c.init().pid(), 9), "already exited");
     }
 
     @Test
     void execRunsWithItsOwnExitCodeAndPsListsIt() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
-        LinuxProcess sleeper = c.createProcess(new LinuxContainer.ExecConfig(
-                b.processSpec(false, "sleep", "50"), LinuxContainer.IoSpec.NONE));
-        List<Integer> pids = c.pids();
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
+        RuncFixture.Proc sleeper = fx.exec(id, b.processSpec(false, "sleep", "50"), RuncFixture.Io.NONE);
+        List<Integer> pids = fx.runtime.ps(id);
         assertTrue(pids.contains(c.init().pid()), pids + " has init " + c.init().pid());
         assertTrue(pids.contains(sleeper.pid()), pids + " has exec " + sleeper.pid());
-        LinuxProcess p = c.createProcess(b.processSpec(false, "sh", "-c", "echo from exec; exit 5"));
-        Collector out = fx.collect("exec", p.stdoutFd());
+        RuncFixture.Proc p = fx.exec(id, b.processSpec(false, "sh", "-c", "echo from exec; exit 5"), RuncFixture.Io.PIPES);
+        Collector out = fx.collect("exec", p.pipes().stdoutFd());
         assertEquals(5, exit(p).status());
         assertEquals("from exec\n", fx.text(out));
-        p.close();
-        assertTrue(sleeper.signal(15));
+        assertTrue(fx.runtime.watcher().signal(sleeper.pid(), 15));
         assertEquals(128 + 15, exit(sleeper).status());
-        assertFalse(c.init().exitStatus().isDone(), "init unaffected by execs");
+        assertFalse(c.init().started().exit().isDone(), "init unaffected by execs");
     }
 
     @Test
     void pauseAndResume() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
-        c.pause();
-        assertEquals("paused", c.state().status());
-        OciRuntimeException e = assertThrows(OciRuntimeException.class, c::pause);
+        fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
+        fx.runtime.pause(id);
+        assertEquals("paused", fx.runtime.state(id).status());
+        OciRuntimeException e = assertThrows(OciRuntimeException.class, () -> fx.runtime.pause(id));
         assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind(), e.getMessage());
-        c.resume();
-        assertEquals("running", c.state().status());
+        fx.runtime.resume(id);
+        assertEquals("running", fx.runtime.state(id).status());
     }
 
     @Test
     void updateMemoryLimitAndStats() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").memoryLimit(256L << 20).build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
+        fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
         Path limit = Path.of("/sys/fs/cgroup/memory", RuncFixture.CGROUP_PARENT, id, "memory.limit_in_bytes");
         assertEquals(256L << 20, Long.parseLong(Files.readString(limit).trim()));
-        c.modify("{\"memory\":{\"limit\":" + (128L << 20) + "}}");
+        fx.runtime.update(id, "{\"memory\":{\"limit\":" + (128L << 20) + "}}");
         assertEquals(128L << 20, Long.parseLong(Files.readString(limit).trim()));
-        OciStats s = c.stats();
+        OciStats s = fx.runtime.stats(id);
         assertTrue(s.memory().usage().usage() > 0, "memory usage: " + s.memory());
         assertEquals(128L << 20, s.memory().usage().limit());
         assertTrue(s.pids().current() >= 1, "pids: " + s.pids());
@@ -169,13 +164,12 @@ class LinuxRuncTest {
     void terminalThroughConsoleSocket() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sh", "-c", "tty; echo hi").terminal(true).build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.TERMINAL, List.of());
-        assertTrue(c.init().terminal());
-        int master = c.init().ptyMasterFd();
+        RuncFixture.Container c = fx.create(id, b, RuncFixture.Io.TERMINAL, List.of());
+        int master = c.init().ptyMaster();
         assertTrue(master >= 0);
-        c.init().resizeConsole(100, 40);
+        ConsoleSocket.resize(master, 100, 40);
         Collector out = fx.collect("pty", master);
-        c.start();
+        fx.runtime.start(id);
         assertEquals(0, exit(c.init()).status());
         String text = fx.text(out);
         assertTrue(text.matches("(?s)/dev/pts/\\d+\\r?\\nhi\\r?\\n"), text);
@@ -185,18 +179,17 @@ class LinuxRuncTest {
     void terminalExec() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
+        fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
         // waits for a line, so the resize lands before stty reads the size
-        LinuxProcess p = c.createProcess(b.processSpec(true, "sh", "-c", "read x; stty size"));
-        assertTrue(p.terminal());
-        assertEquals(null, p.stderr(), "a terminal merges stderr");
-        p.resizeConsole(100, 40);
-        Collector out = fx.collect("pty-exec", p.ptyMasterFd());
-        p.stdin().write("go\n".getBytes());
+        RuncFixture.Proc p = fx.exec(id, b.processSpec(true, "sh", "-c", "read x; stty size"), RuncFixture.Io.TERMINAL);
+        ConsoleSocket.resize(p.ptyMaster(), 100, 40);
+        int input = Fds.dup(p.ptyMaster());
+        Collector out = fx.collect("pty-exec", p.ptyMaster());
+        FdStreams.output(input).write("go\n".getBytes());
         assertEquals(0, exit(p).status());
         assertTrue(fx.text(out).contains("40 100"), "stty size after resize");
-        p.close();
+        Fds.closeQuietly(input);
     }
 
     @Test
@@ -206,7 +199,7 @@ class LinuxRuncTest {
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
+        fx.create(id, b, RuncFixture.Io.NONE, List.of());
         OciRuntimeException dup = assertThrows(OciRuntimeException.class,
                 () -> fx.runtime.create(id, b.dir(), OciRuntime.Stdio.NULL, null));
         assertEquals(OciRuntimeException.Kind.ALREADY_EXISTS, dup.kind(), dup.getMessage());
@@ -216,11 +209,11 @@ class LinuxRuncTest {
     void checkpointWorksOrSaysWhyNot() throws Exception {
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
-        LinuxContainer c = fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
-        c.start();
+        fx.create(id, b, RuncFixture.Io.NONE, List.of());
+        fx.runtime.start(id);
         Path images = dir.resolve("ckpt");
         try {
-            c.checkpoint(images, dir.resolve("ckpt-work"), true);
+            fx.runtime.checkpoint(id, images, dir.resolve("ckpt-work"), true);
             assertTrue(Files.exists(images.resolve("inventory.img")), "criu image written");
         } catch (OciRuntimeException.CheckpointNotSupported e) {
             assertTrue(e.getMessage().contains("criu"), e.getMessage());

@@ -2,6 +2,8 @@ package dev.hcsshim.hcsoci;
 
 import dev.hcsshim.cow.Process;
 import dev.hcsshim.cow.ProcessHost;
+import dev.hcsshim.stdio.CopyAfterExit;
+import dev.hcsshim.stdio.StreamCopy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +37,9 @@ public final class Cmd {
     /** Completing (normally or not) kills the process: Go's context cancellation. */
     public CompletionStage<?> context;
     /**
-     * How long after the process exits the stdout/stderr relays may keep running before the
-     * process is closed under them (HCS sometimes never closes the pipes). Zero waits forever.
+     * After the process exits, how long a stdout/stderr relay may see no output before it is
+     * closed (HCS sometimes never closes the pipes); output that keeps flowing is never cut
+     * ({@link CopyAfterExit}). Zero waits forever.
      */
     public Duration copyAfterExitTimeout = Duration.ZERO;
     /** Set by {@link #start()}. */
@@ -46,12 +47,9 @@ public final class Cmd {
     /** Set by {@link #waitFor()}. */
     public ExitState exitState = ExitState.NOT_EXITED;
 
-    private final List<Thread> relays = new ArrayList<>();
-    private final AtomicReference<IOException> ioErr = new AtomicReference<>();
+    private final List<StreamCopy> outputs = new ArrayList<>();
     private final AtomicReference<IOException> stdinErr = new AtomicReference<>();
     private final CompletableFuture<Void> allDone = new CompletableFuture<>();
-    private final AtomicBoolean forcedClose = new AtomicBoolean();
-    private CountDownLatch relaysDone;
 
     public static Cmd command(ProcessHost host, String name, String... args) {
         Cmd c = new Cmd();
@@ -131,19 +129,8 @@ public final class Cmd {
             });
             t.setUncaughtExceptionHandler((th, e) -> LOG.warn("stdin relay", e));
         }
-        List<Runnable> outs = new ArrayList<>();
-        if (stdout != null && p.stdout() != null) outs.add(() -> relay(p.stdout(), stdout, "stdout", p::closeStdout));
-        if (stderr != null && p.stderr() != null) outs.add(() -> relay(p.stderr(), stderr, "stderr", p::closeStderr));
-        relaysDone = new CountDownLatch(outs.size());
-        for (Runnable r : outs) {
-            relays.add(Thread.ofPlatform().daemon().name("cmd-relay").start(() -> {
-                try {
-                    r.run();
-                } finally {
-                    relaysDone.countDown();
-                }
-            }));
-        }
+        if (stdout != null && p.stdout() != null) outputs.add(copy("stdout", p.stdout(), stdout, p::closeStdout));
+        if (stderr != null && p.stderr() != null) outputs.add(copy("stderr", p.stderr(), stderr, p::closeStderr));
         if (context != null) {
             context.whenComplete((v, e) -> {
                 if (allDone.isDone()) return;
@@ -156,22 +143,17 @@ public final class Cmd {
         }
     }
 
-    private interface IoAction {
-        void run() throws IOException;
-    }
-
-    private void relay(InputStream from, OutputStream to, String name, IoAction closer) {
-        try {
-            from.transferTo(to);
-        } catch (IOException e) {
-            if (!forcedClose.get()) ioErr.compareAndSet(null, e);
-            else LOG.warn("{} relay cut after exit: {}", name, e.toString());
-        }
-        try {
-            closer.run();
-        } catch (IOException e) {
-            LOG.debug("close {}: {}", name, e.toString());
-        }
+    /** Relays one output stream; once it ended (or was cut), its pipe is closed. */
+    private static StreamCopy copy(String name, InputStream from, OutputStream to, StreamCopy.Canceller close) {
+        StreamCopy c = StreamCopy.start("cmd-" + name, from, to, close);
+        c.done().whenComplete((n, e) -> {
+            try {
+                close.cancel();
+            } catch (IOException ex) {
+                LOG.debug("close {}: {}", name, ex.toString());
+            }
+        });
+        return c;
     }
 
     /**
@@ -190,16 +172,19 @@ public final class Cmd {
         } catch (IOException e) {
             err = e;
         }
-        if (!copyAfterExitTimeout.isZero() && !copyAfterExitTimeout.isNegative()) {
-            if (!relaysDone.await(copyAfterExitTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                // closing the process cancels the stuck reads
-                forcedClose.set(true);
-                LOG.warn("timed out waiting for stdio relay");
-                process.close();
-            }
+        try {
+            CopyAfterExit.drain(outputs, copyAfterExitTimeout).get();
+        } catch (ExecutionException impossible) {
+            throw new IllegalStateException(impossible);
         }
-        relaysDone.await();
-        IOException io = ioErr.get() != null ? ioErr.get() : stdinErr.get();
+        IOException io = null;
+        for (StreamCopy c : outputs) {
+            Throwable t = c.done().isCompletedExceptionally() ? c.done().exceptionNow() : null;
+            if (t == null) continue;
+            if (c.cancelled()) LOG.warn("{} relay cut after exit: {}", c.name(), t.toString());
+            else if (io == null) io = t instanceof IOException e ? e : new IOException(t);
+        }
+        if (io == null) io = stdinErr.get();
         allDone.complete(null);
         process.close();
         exitState = new ExitState(exited, code);

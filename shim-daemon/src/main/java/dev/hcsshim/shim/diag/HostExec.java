@@ -4,7 +4,9 @@ import com.sun.jna.LastErrorException;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.Fds;
 import dev.hcsshim.linux.LibC;
-import dev.hcsshim.linux.SpliceRelay;
+import dev.hcsshim.linux.OciRuntime;
+import dev.hcsshim.shim.stdio.ProcessStdio;
+import dev.hcsshim.stdio.CopyAfterExit;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
 import dev.hcsshim.shim.task.Errdefs;
 import io.grpc.Context;
@@ -32,16 +34,12 @@ final class HostExec {
     private static final LibC C = LibC.INSTANCE;
     /** The caller opens its ends of the pipes before calling; this bounds a caller that never does. */
     private static final Duration OPEN_BOUND = Duration.ofSeconds(20);
-    /** Output still draining after the exit (a background child may hold the pipe): then stop. */
-    private static final long DRAIN_AFTER_EXIT_MS = 2000;
     static final String SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final ExecProcessRequest req;
     /** The sandbox init whose namespaces the process joins; 0: run on the shim's host. */
     private final int sandboxPid;
     private final List<Integer> fds = new ArrayList<>();
-    private final List<SpliceRelay> outputs = new ArrayList<>();
-    private SpliceRelay input;
 
     HostExec(ExecProcessRequest req, int sandboxPid) {
         this.req = req;
@@ -102,11 +100,21 @@ final class HostExec {
         } else {
             pb.directory(hostWorkdir.toFile());
         }
-        int childIn = -1, childOut = -1, childErr = -1;
-        int ptyMaster = -1;
+        // From here the caller's FIFOs belong to the stdio owner.
+        ProcessStdio stdio;
+        synchronized (fds) {
+            fds.clear();
+        }
         if (req.getTerminal()) {
-            DiagSys.PtyPair pty = DiagSys.openPty();
-            ptyMaster = track(pty.master());
+            DiagSys.PtyPair pty;
+            try {
+                pty = DiagSys.openPty();
+            } catch (IOException | RuntimeException e) {
+                Fds.closeQuietly(stdinFifo);
+                Fds.closeQuietly(stdoutFifo);
+                throw e;
+            }
+            stdio = ProcessStdio.forPty("diag", pty.master(), stdinFifo, stdoutFifo, CopyAfterExit.defaultTimeout());
             pb.environment().putIfAbsent("TERM", "xterm");
             // The daemon leads a session without a terminal: were it to open the slave, the pty
             // would become its own. A shell (no session leader) opens it, then setsid -c makes it
@@ -114,71 +122,43 @@ final class HostExec {
             List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", "exec setsid -c \"$@\" <>\"$0\" >&0 2>&0", pty.slave()));
             wrapped.addAll(command);
             command = wrapped;
-            pb.redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD);
         } else {
-            int[] in = stdinFifo >= 0 ? pipe() : null;
-            int[] out = stdoutFifo >= 0 ? pipe() : null;
-            int[] err = stderrFifo >= 0 ? pipe() : null;
-            // Our own pipes, reopened through /proc/self/fd by ProcessBuilder: the process never
-            // gets the caller's FIFOs, so their lifetime is ours to end.
-            pb.redirectInput(in != null ? procFd(childIn = in[0]) : new File("/dev/null"));
-            pb.redirectOutput(out != null ? ProcessBuilder.Redirect.to(procFd(childOut = out[1])) : ProcessBuilder.Redirect.DISCARD);
-            pb.redirectError(err != null ? ProcessBuilder.Redirect.to(procFd(childErr = err[1])) : ProcessBuilder.Redirect.DISCARD);
-            if (in != null) {
-                input = SpliceRelay.start("diag-stdin", stdinFifo, in[1]);
-                int w = in[1];
-                input.done().whenComplete((n, e) -> closeOnce(w)); // EOF from the caller reaches the process
-            }
-            if (out != null) {
-                outputs.add(SpliceRelay.start("diag-stdout", out[0], stdoutFifo));
-            }
-            if (err != null) {
-                outputs.add(SpliceRelay.start("diag-stderr", err[0], stderrFifo));
-            }
+            stdio = ProcessStdio.forOpenEnds("diag", stdinFifo, stdoutFifo, stderrFifo, CopyAfterExit.defaultTimeout());
         }
-        pb.command(command);
-
-        Process process;
-        try {
-            process = ExitWatcher.shared().spawn(pb);
-        } catch (IOException e) {
-            throw Errdefs.failedPrecondition("cannot start %s: %s", req.getArgs(0), e.getMessage());
-        } finally {
-            closeOnce(childIn);
-            closeOnce(childOut);
-            closeOnce(childErr);
-        }
-        log.info("diag exec {} (pid {}){}", req.getArgsList(), process.pid(), sandboxPid > 0 ? " in sandbox of pid " + sandboxPid : "");
-        if (ptyMaster >= 0) {
-            if (stdinFifo >= 0) {
-                input = SpliceRelay.start("diag-pty-in", stdinFifo, ptyMaster);
+        try (stdio) {
+            // The process's ends of our own pipes, reopened through /proc/self/fd by
+            // ProcessBuilder: the process never gets the caller's FIFOs, so their lifetime is ours.
+            OciRuntime.Stdio child = stdio.containerStdio();
+            pb.redirectInput(child.stdin() >= 0 ? procFd(child.stdin()) : new File("/dev/null"));
+            pb.redirectOutput(child.stdout() >= 0 ? ProcessBuilder.Redirect.to(procFd(child.stdout())) : ProcessBuilder.Redirect.DISCARD);
+            pb.redirectError(child.stderr() >= 0 ? ProcessBuilder.Redirect.to(procFd(child.stderr())) : ProcessBuilder.Redirect.DISCARD);
+            pb.command(command);
+            Process process;
+            try {
+                process = ExitWatcher.shared().spawn(pb);
+            } catch (IOException e) {
+                throw Errdefs.failedPrecondition("cannot start %s: %s", req.getArgs(0), e.getMessage());
             }
-            if (stdoutFifo >= 0) {
-                outputs.add(SpliceRelay.start("diag-pty-out", ptyMaster, stdoutFifo));
-            }
-        }
-
-        // A caller that goes away (gRPC cancel, deadline) takes the process with it.
-        Context call = Context.current();
-        Context.CancellationListener onCancel = c -> kill(process);
-        call.addListener(onCancel, Runnable::run);
-        try {
-            int code = process.waitFor();
-            for (SpliceRelay r : outputs) {
-                r.awaitOrCancel(DRAIN_AFTER_EXIT_MS, TimeUnit.MILLISECONDS);
-            }
-            return code;
-        } catch (InterruptedException e) {
-            kill(process);
-            throw e;
-        } finally {
-            call.removeListener(onCancel);
-            if (input != null) {
-                input.close();
-            }
-            for (SpliceRelay r : outputs) {
-                r.close();
+            log.info("diag exec {} (pid {}){}", req.getArgsList(), process.pid(), sandboxPid > 0 ? " in sandbox of pid " + sandboxPid : "");
+            // A caller that goes away (gRPC cancel, deadline) takes the process with it.
+            Context call = Context.current();
+            Context.CancellationListener onCancel = c -> kill(process);
+            call.addListener(onCancel, Runnable::run);
+            try {
+                stdio.started();
+                int code = process.waitFor();
+                stdio.drained().get();
+                return code;
+            } catch (InterruptedException e) {
+                kill(process);
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                kill(process);
+                throw e;
+            } catch (ExecutionException impossible) {
+                throw new IllegalStateException(impossible);
+            } finally {
+                call.removeListener(onCancel);
             }
         }
     }
@@ -193,26 +173,6 @@ final class HostExec {
             fds.add(fd);
         }
         return fd;
-    }
-
-    private void closeOnce(int fd) {
-        if (fd < 0) {
-            return;
-        }
-        boolean mine;
-        synchronized (fds) {
-            mine = fds.remove(Integer.valueOf(fd));
-        }
-        if (mine) {
-            Fds.closeQuietly(fd);
-        }
-    }
-
-    private int[] pipe() throws IOException {
-        int[] p = Fds.pipe();
-        track(p[0]);
-        track(p[1]);
-        return p;
     }
 
     private static File procFd(int fd) {

@@ -14,6 +14,8 @@ import dev.hcsshim.shim.task.ExitStatus;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TypeUrls;
+import dev.hcsshim.shim.stdio.ProcessStdio;
+import dev.hcsshim.stdio.CopyAfterExit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +38,6 @@ public final class OciTaskBackend implements TaskBackend {
     private static final Logger log = LoggerFactory.getLogger(OciTaskBackend.class);
     public static final String RUNTIME_ANNOTATION = "io.containerd.runhcs.v1.oci-runtime";
     /** How long output relays may sit idle after their process exited before they are cut. */
-    static final Duration COPY_AFTER_EXIT_IDLE = Duration.ofSeconds(2);
 
     private final ExitWatcher watcher;
     private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
@@ -70,7 +71,8 @@ public final class OciTaskBackend implements TaskBackend {
         OciRuntime rt = runtime(runtimeName, spec.namespace());
         Path rootfs = bundle.resolve("rootfs");
         boolean mounted = false;
-        ProcessIo io = null;
+        ProcessStdio io = null;
+        Duration copyAfterExit = copyAfterExitTimeout(spec.options());
         try {
             if (!spec.rootfs().isEmpty()) {
                 Files.createDirectories(rootfs);
@@ -79,12 +81,12 @@ public final class OciTaskBackend implements TaskBackend {
                         .toList());
                 mounted = true;
             }
-            io = ProcessIo.prepare(spec.id(), spec.stdio(), spec.namespace(), spec.id(), consoleDir());
+            io = ProcessStdio.forTask(spec.id(), spec.stdio(), spec.namespace(), spec.id(), consoleDir(), copyAfterExit);
             OciRuntime.Started started = rt.create(spec.id(), bundle, io.containerStdio(), io.consoleSocket());
             io.started();
             OciProcess init = new OciProcess(spec.id(), started, io, rt, spec.id());
             log.debug("runtime {} created {} with init pid {}", runtimeName, spec.id(), started.pid());
-            return new OciTask(spec.id(), bundle, rt, init, spec.namespace(), this::oomWatcher);
+            return new OciTask(spec.id(), bundle, rt, init, spec.namespace(), this::oomWatcher, copyAfterExit);
         } catch (IOException | RuntimeException e) {
             if (io != null) {
                 io.close();
@@ -178,9 +180,12 @@ public final class OciTaskBackend implements TaskBackend {
         private final OciProcess init;
         private final String namespace;
         private final OomSource oomSource;
+        private final Duration copyAfterExit;
         private AutoCloseable oomWatch;
 
-        OciTask(String id, Path bundle, OciRuntime rt, OciProcess init, String namespace, OomSource oomSource) {
+        OciTask(String id, Path bundle, OciRuntime rt, OciProcess init, String namespace, OomSource oomSource,
+                Duration copyAfterExit) {
+            this.copyAfterExit = copyAfterExit;
             this.id = id;
             this.bundle = bundle;
             this.rt = rt;
@@ -206,7 +211,7 @@ public final class OciTaskBackend implements TaskBackend {
 
         @Override
         public TaskBackend.Process exec(String execId, StdioSpec stdio, byte[] processSpecJson) throws IOException {
-            ProcessIo io = ProcessIo.prepare(id + "-" + execId, stdio, namespace, id, consoleDir());
+            ProcessStdio io = ProcessStdio.forTask(id + "-" + execId, stdio, namespace, id, consoleDir(), copyAfterExit);
             try {
                 OciRuntime.Started started = rt.exec(id, new String(processSpecJson, StandardCharsets.UTF_8),
                         io.containerStdio(), io.consoleSocket());
@@ -303,6 +308,12 @@ public final class OciTaskBackend implements TaskBackend {
         }
     }
 
+    /** The task's runtime option if set, else the daemon's default ({@link CopyAfterExit#defaultTimeout()}). */
+    static Duration copyAfterExitTimeout(dev.hcsshim.proto.runhcs.options.Options options) {
+        int ms = options == null ? 0 : options.getCopyAfterExitTimeoutInMs();
+        return ms > 0 ? Duration.ofMillis(Integer.toUnsignedLong(ms)) : CopyAfterExit.defaultTimeout();
+    }
+
     /** Where a task gets the daemon's OOM watcher from (created on first use). */
     @FunctionalInterface
     interface OomSource {
@@ -313,15 +324,15 @@ public final class OciTaskBackend implements TaskBackend {
     static final class OciProcess implements TaskBackend.Process {
         private final String name;
         private final int pid;
-        private final ProcessIo io;
+        private final ProcessStdio io;
         private final CompletableFuture<ExitStatus> exited;
 
-        OciProcess(String name, OciRuntime.Started started, ProcessIo io, OciRuntime rt, String initOf) {
+        OciProcess(String name, OciRuntime.Started started, ProcessStdio io, OciRuntime rt, String initOf) {
             this.name = name;
             this.pid = started.pid();
             this.io = io;
             // The exit counts once the output it wrote has been relayed.
-            this.exited = started.exit().thenCompose(status -> io.drained(COPY_AFTER_EXIT_IDLE)
+            this.exited = started.exit().thenCompose(status -> io.drained()
                     .thenApply(v -> new ExitStatus(status.signaled() ? 128 + status.signal() : status.status(), status.exitedAt())));
         }
 

@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * java.io streams over a raw fd that the caller keeps owning (closing the stream does not close
+ * Test helper: java.io streams over a raw fd that the caller keeps owning (closing the stream does not close
  * the fd). Work with blocking and O_NONBLOCK fds alike (EAGAIN waits in poll). A pty master's
  * EIO reads as end-of-file.
  */

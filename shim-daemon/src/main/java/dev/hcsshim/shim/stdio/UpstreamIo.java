@@ -1,4 +1,4 @@
-package dev.hcsshim.shim.linux;
+package dev.hcsshim.shim.stdio;
 
 import dev.hcsshim.linux.Fds;
 import dev.hcsshim.linux.LibC;
@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The containerd side of one process's stdio on Linux (the counterpart of hcsshim's NpipeIO):
+ * The client side of one process's stdio on Linux (the counterpart of hcsshim's NpipeIO):
  * FIFOs that containerd's client created, or a {@code file://} log, or a {@code binary://}
- * logging program that reads the output itself.
+ * logging program that reads the output itself; or ends a caller opened already (diag exec).
  *
  * <p>FIFO rules, from containerd's runc shim: the stdin FIFO is read non-blocking and we hold a
  * write end of our own, so the process sees end-of-file only when CloseIO says so (not whenever
@@ -71,6 +71,18 @@ final class UpstreamIo implements AutoCloseable {
             io.close();
             throw e;
         }
+    }
+
+    /**
+     * Ends already open (the diag caller's FIFOs), owned from now on; -1 for none. End-of-file
+     * on stdin is the caller's to give, so no write end is held.
+     */
+    static UpstreamIo ofOpenEnds(int stdin, int stdout, int stderr) {
+        UpstreamIo io = new UpstreamIo();
+        io.stdinSource = stdin;
+        io.stdoutSink = stdout;
+        io.stderrSink = stderr;
+        return io;
     }
 
     boolean usesLogger() {
@@ -200,16 +212,19 @@ final class UpstreamIo implements AutoCloseable {
 
     /** Blocks until the logger closed its fd 5 (end-of-file on its stdout pipe), bounded. */
     private static void waitReady(Process logger, URI uri) throws IOException {
-        java.util.concurrent.CompletableFuture<Integer> eof = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        java.util.concurrent.CompletableFuture<Void> eof = new java.util.concurrent.CompletableFuture<>();
+        // one virtual thread, no executor to shut down; it ends at end-of-file or when the
+        // logger is destroyed below
+        Thread.ofVirtual().name("logger-ready").start(() -> {
             try (var in = logger.getInputStream()) {
                 while (in.read() >= 0) {
                     // a logger has nothing to say on fd 5; read until it is closed
                 }
-                return 0;
             } catch (IOException e) {
-                return 0;
+                // closed under us: the logger is gone either way
             }
-        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            eof.complete(null);
+        });
         try {
             eof.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
