@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
@@ -47,12 +48,23 @@ final class ExecRelay {
             Path in = fifo(dir.resolve("stdin"));
             Path out = fifo(dir.resolve("stdout"));
             Path err = tty ? null : fifo(dir.resolve("stderr"));
+            // Once the shim and we both hold every FIFO open, their names are no longer needed:
+            // remove them at once, so that nothing is left behind even if we are killed.
+            CountDownLatch opened = new CountDownLatch(err == null ? 2 : 3);
+            Thread.ofVirtual().name("shimdiag-unlink").start(() -> {
+                try {
+                    opened.await();
+                    deleteTree(dir);
+                } catch (InterruptedException | IOException e) {
+                    // the finally below tries again
+                }
+            });
             List<Thread> outputs = new ArrayList<>();
-            outputs.add(copier("stdout", () -> new FileInputStream(out.toFile()), () -> new FileOutputStream(FileDescriptor.out)));
+            outputs.add(copier("stdout", () -> new FileInputStream(out.toFile()), () -> new FileOutputStream(FileDescriptor.out), opened));
             if (err != null) {
-                outputs.add(copier("stderr", () -> new FileInputStream(err.toFile()), () -> new FileOutputStream(FileDescriptor.err)));
+                outputs.add(copier("stderr", () -> new FileInputStream(err.toFile()), () -> new FileOutputStream(FileDescriptor.err), opened));
             }
-            copier("stdin", () -> new FileInputStream(FileDescriptor.in), () -> new FileOutputStream(in.toFile()));
+            copier("stdin", () -> new FileInputStream(FileDescriptor.in), () -> new FileOutputStream(in.toFile()), opened);
 
             if (tty && isTerminal()) {
                 savedTty = stty("-g").trim();
@@ -78,10 +90,15 @@ final class ExecRelay {
             if (savedTty != null) {
                 stty(savedTty);
             }
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            deleteTree(dir);
+        }
+    }
+
+    private static synchronized void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -100,9 +117,10 @@ final class ExecRelay {
     }
 
     /** Copies until EOF or a broken pipe, flushing every chunk (a terminal wants each keystroke now). */
-    private static Thread copier(String name, Opener<InputStream> src, Opener<OutputStream> dst) {
+    private static Thread copier(String name, Opener<InputStream> src, Opener<OutputStream> dst, CountDownLatch opened) {
         return Thread.ofPlatform().daemon().name("shimdiag-" + name).start(() -> {
             try (InputStream i = src.open(); OutputStream o = dst.open()) {
+                opened.countDown();
                 byte[] buf = new byte[32 * 1024];
                 int n;
                 while ((n = i.read(buf)) > 0) {

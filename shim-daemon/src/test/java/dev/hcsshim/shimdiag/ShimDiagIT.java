@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,8 +60,20 @@ class ShimDiagIT {
         }
     }
 
+    /** shimdiag exec's FIFO directories that existed before this class ran (e2e runs hold a machine-wide lock). */
+    private Set<Path> fifoDirsBefore;
+
+    private Set<Path> newFifoDirs() throws IOException {
+        try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("shimdiag-")).filter(d -> !fifoDirsBefore.contains(d))
+                    .collect(Collectors.toSet());
+        }
+    }
+
     @BeforeAll
     void startContainers() throws Exception {
+        fifoDirsBefore = Set.of();
+        fifoDirsBefore = newFifoDirs();
         dist = Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath();
         work = Files.createTempDirectory(Path.of("/tmp"), "sd");
         sockets = work.resolve("s");
@@ -73,6 +87,13 @@ class ShimDiagIT {
         containerd.ctr(CTR, "run", "-d", "--runtime", RUNTIME, "--rootfs", rootfs.toString(), "c1", "/bin/sleep", "1000").requireOk();
         containerd.ctr(CTR, "run", "-d", "--runtime", RUNTIME, "--annotation", "io.containerd.runhcs.v1.group=g2",
                 "--rootfs", rootfs.toString(), "g2box", "/bin/sleep", "2000").requireOk();
+    }
+
+    @Test
+    void execLeavesNoFifoDirectoryBehind() throws Exception {
+        assertEquals("hi\n", shimdiag("exec", "test-c1", "echo", "hi").ok().out());
+        shimdiag("exec", "test-c1", "/no/such/program").failsWithOneLine();
+        assertEquals(Set.of(), newFifoDirs());
     }
 
     @AfterAll
@@ -222,6 +243,12 @@ class ShimDiagIT {
         Process client = pb.start();
         try {
             ProcessHandle sleeper = awaitDescendant(shim, "sleep 311", Duration.ofSeconds(60));
+            // shimdiag removes its FIFOs once both sides hold them open, so a SIGKILL leaves nothing
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!newFifoDirs().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling a bounded condition
+            }
+            assertEquals(Set.of(), newFifoDirs(), "shimdiag's FIFO directory while the exec runs");
             client.destroyForcibly(); // the connection drops: the call is cancelled, the process killed
             sleeper.onExit().get(20, TimeUnit.SECONDS);
         } finally {
