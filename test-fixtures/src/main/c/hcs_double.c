@@ -1,8 +1,8 @@
 /*
  * A test double of vmcompute.dll (plus the few ole32/kernel32 entry points the binding needs),
  * loaded by JNA in place of the real DLL. Every export keeps the Windows ABI shape: PCWSTR are
- * UTF-16 (uint16_t), results are CoTaskMem-allocated UTF-16 the caller must free, HRESULTs are
- * int32. Behaviour is scripted by tests through the dbl_* control API.
+ * wchar_t strings (what JNA's WString passes: UTF-16 on Windows, UTF-32 here), results are
+ * CoTaskMem-allocated wide strings the caller must free, HRESULTs are int32. Behaviour is scripted by tests through the dbl_* control API.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,9 +13,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 typedef int32_t HRESULT;
-typedef void (*hcs_cb)(uint32_t type, void *context, int32_t status, const uint16_t *data);
+typedef void (*hcs_cb)(uint32_t type, void *context, int32_t status, const wchar_t *data);
 
 #define PENDING ((HRESULT)0xC0370103)
 #define E_HANDLE ((HRESULT)0x80070006)
@@ -85,11 +86,12 @@ void CoTaskMemFree(void *v) {
     free(p);
 }
 
-/* ---- UTF-8 <-> UTF-16 ---- */
-static uint16_t *w_from_utf8(const char *s) {
+/* ---- UTF-8 <-> wchar_t: JNA widens each UTF-16 unit of a Java string to a wchar_t, so
+ * characters beyond the BMP arrive as surrogate pairs, as they would on Windows ---- */
+static wchar_t *w_from_utf8(const char *s) {
     if (!s) return NULL;
     size_t n = strlen(s);
-    uint16_t *w = CoTaskMemAlloc((n + 1) * 2 * sizeof(uint16_t));
+    wchar_t *w = CoTaskMemAlloc((n + 1) * 2 * sizeof(wchar_t));
     size_t o = 0;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -100,20 +102,19 @@ static uint16_t *w_from_utf8(const char *s) {
         else if (len == 4) c = ((c & 0x07) << 18) | ((u[i + 1] & 0x3F) << 12) | ((u[i + 2] & 0x3F) << 6) | (u[i + 3] & 0x3F);
         i += len;
         if (c >= 0x10000) { c -= 0x10000; w[o++] = 0xD800 | (c >> 10); w[o++] = 0xDC00 | (c & 0x3FF); }
-        else w[o++] = (uint16_t)c;
+        else w[o++] = (wchar_t)c;
     }
     w[o] = 0;
     return w;
 }
 
-static char *utf8_from_w(const uint16_t *w) {
+static char *utf8_from_w(const wchar_t *w) {
     if (!w) return NULL;
-    size_t n = 0;
-    while (w[n]) n++;
+    size_t n = wcslen(w);
     char *s = malloc(n * 4 + 1), *o = s;
     for (size_t i = 0; i < n; i++) {
-        uint32_t c = w[i];
-        if (c >= 0xD800 && c < 0xDC00 && i + 1 < n) c = 0x10000 + ((c - 0xD800) << 10) + (w[++i] - 0xDC00);
+        uint32_t c = (uint32_t)w[i];
+        if (c >= 0xD800 && c < 0xDC00 && i + 1 < n) c = 0x10000 + ((c - 0xD800) << 10) + ((uint32_t)w[++i] - 0xDC00);
         if (c < 0x80) *o++ = c;
         else if (c < 0x800) { *o++ = 0xC0 | (c >> 6); *o++ = 0x80 | (c & 0x3F); }
         else if (c < 0x10000) { *o++ = 0xE0 | (c >> 12); *o++ = 0x80 | ((c >> 6) & 0x3F); *o++ = 0x80 | (c & 0x3F); }
@@ -123,7 +124,7 @@ static char *utf8_from_w(const uint16_t *w) {
     return s;
 }
 
-static void record(const char *fn, const uint16_t *doc) {
+static void record(const char *fn, const wchar_t *doc) {
     char *t = utf8_from_w(doc);
     pthread_mutex_lock(&mu);
     int slot = -1;
@@ -253,7 +254,7 @@ static void *fire_thread(void *arg) {
     void *ctx = objs[f->idx].ctx;
     if (cb) callbacks_fired++;
     pthread_mutex_unlock(&mu);
-    uint16_t *data = f->json ? w_from_utf8(f->json) : NULL;
+    wchar_t *data = f->json ? w_from_utf8(f->json) : NULL;
     if (cb) cb(f->type, ctx, f->status, data); /* the receiver frees data */
     else if (data) CoTaskMemFree(data);
     free(f->json);
@@ -276,7 +277,7 @@ void dbl_notify(void *h, uint32_t type, int32_t status, const char *json, int de
 }
 
 /* Applies a script (or the default success) to a call: result string, pending completion. */
-static HRESULT outcome(const char *fn, int idx, uint32_t default_notif, uint16_t **result, uint16_t **output, const char *default_output) {
+static HRESULT outcome(const char *fn, int idx, uint32_t default_notif, wchar_t **result, wchar_t **output, const char *default_output) {
     script_t s;
     if (result) *result = NULL;
     if (!take_script(fn, &s)) {
@@ -300,12 +301,12 @@ static HRESULT outcome(const char *fn, int idx, uint32_t default_notif, uint16_t
 }
 
 /* ---- compute systems ---- */
-HRESULT HcsEnumerateComputeSystems(const uint16_t *query, uint16_t **systems, uint16_t **result) {
+HRESULT HcsEnumerateComputeSystems(const wchar_t *query, wchar_t **systems, wchar_t **result) {
     record("HcsEnumerateComputeSystems", query);
     return outcome("HcsEnumerateComputeSystems", -1, 0, result, systems, "[]");
 }
 
-HRESULT HcsCreateComputeSystem(const uint16_t *id, const uint16_t *config, void *identity, void **sys, uint16_t **result) {
+HRESULT HcsCreateComputeSystem(const wchar_t *id, const wchar_t *config, void *identity, void **sys, wchar_t **result) {
     (void)identity;
     record("HcsCreateComputeSystem", config);
     record("HcsCreateComputeSystem.id", id);
@@ -325,7 +326,7 @@ HRESULT HcsCreateComputeSystem(const uint16_t *id, const uint16_t *config, void 
     return hr;
 }
 
-HRESULT HcsOpenComputeSystem(const uint16_t *id, void **sys, uint16_t **result) {
+HRESULT HcsOpenComputeSystem(const wchar_t *id, void **sys, wchar_t **result) {
     record("HcsOpenComputeSystem", id);
     *sys = NULL;
     *result = NULL;
@@ -362,7 +363,7 @@ static HRESULT close_obj(void *h, int kind) {
 HRESULT HcsCloseComputeSystem(void *sys) { return close_obj(sys, K_SYS); }
 
 #define SYS_OP(NAME, NOTIF)                                                           \
-    HRESULT NAME(void *sys, const uint16_t *options, uint16_t **result) {             \
+    HRESULT NAME(void *sys, const wchar_t *options, wchar_t **result) {             \
         record(#NAME, options);                                                       \
         pthread_mutex_lock(&mu);                                                      \
         obj_t *o = lookup(sys, K_SYS);                                                \
@@ -380,7 +381,7 @@ SYS_OP(HcsResumeComputeSystem, 0x5)
 SYS_OP(HcsSaveComputeSystem, 0x8)
 SYS_OP(HcsModifyComputeSystem, 0xC)
 
-HRESULT HcsGetComputeSystemProperties(void *sys, const uint16_t *query, uint16_t **props, uint16_t **result) {
+HRESULT HcsGetComputeSystemProperties(void *sys, const wchar_t *query, wchar_t **props, wchar_t **result) {
     record("HcsGetComputeSystemProperties", query);
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(sys, K_SYS);
@@ -391,12 +392,12 @@ HRESULT HcsGetComputeSystemProperties(void *sys, const uint16_t *query, uint16_t
     return outcome("HcsGetComputeSystemProperties", (int)(o - objs), 0xB, result, props, def);
 }
 
-HRESULT HcsModifyServiceSettings(const uint16_t *settings, uint16_t **result) {
+HRESULT HcsModifyServiceSettings(const wchar_t *settings, wchar_t **result) {
     record("HcsModifyServiceSettings", settings);
     return outcome("HcsModifyServiceSettings", -1, 0, result, NULL, NULL);
 }
 
-HRESULT HcsGetServiceProperties(const uint16_t *query, uint16_t **props, uint16_t **result) {
+HRESULT HcsGetServiceProperties(const wchar_t *query, wchar_t **props, wchar_t **result) {
     record("HcsGetServiceProperties", query);
     return outcome("HcsGetServiceProperties", -1, 0, result, props, "{\"PropertyResponses\":{}}");
 }
@@ -498,7 +499,7 @@ static void *run_proc(void *arg) {
     return NULL;
 }
 
-HRESULT HcsCreateProcess(void *sys, const uint16_t *params, proc_info_t *info, void **proc, uint16_t **result) {
+HRESULT HcsCreateProcess(void *sys, const wchar_t *params, proc_info_t *info, void **proc, wchar_t **result) {
     record("HcsCreateProcess", params);
     *proc = NULL;
     *result = NULL;
@@ -545,7 +546,7 @@ HRESULT HcsCreateProcess(void *sys, const uint16_t *params, proc_info_t *info, v
     return 0;
 }
 
-HRESULT HcsOpenProcess(void *sys, uint32_t pid, void **proc, uint16_t **result) {
+HRESULT HcsOpenProcess(void *sys, uint32_t pid, void **proc, wchar_t **result) {
     *proc = NULL;
     *result = NULL;
     pthread_mutex_lock(&mu);
@@ -570,7 +571,7 @@ HRESULT HcsOpenProcess(void *sys, uint32_t pid, void **proc, uint16_t **result) 
 
 HRESULT HcsCloseProcess(void *proc) { return close_obj(proc, K_PROC); }
 
-HRESULT HcsTerminateProcess(void *proc, uint16_t **result) {
+HRESULT HcsTerminateProcess(void *proc, wchar_t **result) {
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(proc, K_PROC);
     int exited = o ? o->exited : 0;
@@ -592,7 +593,7 @@ HRESULT HcsTerminateProcess(void *proc, uint16_t **result) {
     return 0;
 }
 
-HRESULT HcsSignalProcess(void *proc, const uint16_t *options, uint16_t **result) {
+HRESULT HcsSignalProcess(void *proc, const wchar_t *options, wchar_t **result) {
     record("HcsSignalProcess", options);
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(proc, K_PROC);
@@ -602,7 +603,7 @@ HRESULT HcsSignalProcess(void *proc, const uint16_t *options, uint16_t **result)
     return outcome("HcsSignalProcess", (int)(o - objs), 0, result, NULL, NULL);
 }
 
-HRESULT HcsGetProcessInfo(void *proc, proc_info_t *info, uint16_t **result) {
+HRESULT HcsGetProcessInfo(void *proc, proc_info_t *info, wchar_t **result) {
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(proc, K_PROC);
     if (o) { memset(info, 0, sizeof *info); info->ProcessId = o->pid; }
@@ -611,7 +612,7 @@ HRESULT HcsGetProcessInfo(void *proc, proc_info_t *info, uint16_t **result) {
     return o ? 0 : E_HANDLE;
 }
 
-HRESULT HcsGetProcessProperties(void *proc, uint16_t **props, uint16_t **result) {
+HRESULT HcsGetProcessProperties(void *proc, wchar_t **props, wchar_t **result) {
     char def[256];
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(proc, K_PROC);
@@ -629,7 +630,7 @@ HRESULT HcsGetProcessProperties(void *proc, uint16_t **props, uint16_t **result)
     return outcome("HcsGetProcessProperties", (int)(o - objs), 0, result, props, def);
 }
 
-HRESULT HcsModifyProcess(void *proc, const uint16_t *settings, uint16_t **result) {
+HRESULT HcsModifyProcess(void *proc, const wchar_t *settings, wchar_t **result) {
     record("HcsModifyProcess", settings);
     pthread_mutex_lock(&mu);
     obj_t *o = lookup(proc, K_PROC);
@@ -651,14 +652,14 @@ void dbl_exit_process(uint32_t pid, int code) {
 }
 
 /* ---- HNS (vmcompute's HNSCall) ---- */
-HRESULT HNSCall(const uint16_t *method, const uint16_t *path, const uint16_t *object, uint16_t **response) {
+HRESULT HNSCall(const wchar_t *method, const wchar_t *path, const wchar_t *object, wchar_t **response) {
     char *m = utf8_from_w(method), *p = utf8_from_w(path);
     char key[600];
     snprintf(key, sizeof key, "%s %s", m, p);
     record("HNSCall", path);
     record("HNSCall.object", object);
     free(m); free(p);
-    uint16_t *ignored = NULL;
+    wchar_t *ignored = NULL;
     HRESULT hr = outcome("HNSCall", -1, 0, &ignored, response, "{\"Success\":false,\"Error\":\"not found\"}");
     if (ignored) CoTaskMemFree(ignored);
     return hr;

@@ -34,7 +34,7 @@ final class HcsCalls {
         Pointer p = ref.getValue();
         if (p == null) return null;
         try {
-            return Utf16.read(p);
+            return p.getWideString(0);
         } finally {
             Natives.ole32().CoTaskMemFree(p);
             ref.setValue(null);
@@ -45,7 +45,7 @@ final class HcsCalls {
     static String takeData(Pointer p) {
         if (p == null) return null;
         try {
-            return Utf16.read(p);
+            return p.getWideString(0);
         } finally {
             Natives.ole32().CoTaskMemFree(p);
         }

@@ -1,5 +1,6 @@
 package dev.hcsshim.windows;
 
+import com.sun.jna.WString;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import dev.hcsshim.cow.Process;
@@ -185,7 +186,7 @@ public final class HcsProcess implements Process {
         String op = "hcs::Process::Signal";
         String json = HcsCalls.toJson(options);
         List<ErrorEvent>[] events = new List[1];
-        Throwable err = call(op, (h, r) -> Natives.vmcompute().HcsSignalProcess(h, Utf16.of(json), r), events);
+        Throwable err = call(op, (h, r) -> Natives.vmcompute().HcsSignalProcess(h, new WString(json), r), events);
         try {
             return signalResult(err);
         } catch (IOException e) {
@@ -197,7 +198,7 @@ public final class HcsProcess implements Process {
     private void modify(String op, ProcessModifyRequest req) throws IOException {
         String json = HcsCalls.toJson(req);
         List<ErrorEvent>[] events = new List[1];
-        Throwable err = call(op, (h, r) -> Natives.vmcompute().HcsModifyProcess(h, Utf16.of(json), r), events);
+        Throwable err = call(op, (h, r) -> Natives.vmcompute().HcsModifyProcess(h, new WString(json), r), events);
         if (err != null) throw error(op, err, events[0]);
     }
 

@@ -1,5 +1,6 @@
 package dev.hcsshim.windows;
 
+import com.sun.jna.WString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
@@ -54,7 +55,7 @@ public final class HcsSystem implements Container {
         HcsSystem s = new HcsSystem(id);
         PointerByReference h = new PointerByReference();
         PointerByReference result = new PointerByReference();
-        int hr = Natives.vmcompute().HcsCreateComputeSystem(Utf16.of(id), Utf16.of(HcsCalls.toJson(document)), null, h,
+        int hr = Natives.vmcompute().HcsCreateComputeSystem(new WString(id), new WString(HcsCalls.toJson(document)), null, h,
                 result);
         List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
         Throwable err = HcsCalls.error(hr);
@@ -98,7 +99,7 @@ public final class HcsSystem implements Container {
         HcsSystem s = new HcsSystem(id);
         PointerByReference h = new PointerByReference();
         PointerByReference result = new PointerByReference();
-        int hr = Natives.vmcompute().HcsOpenComputeSystem(Utf16.of(id), h, result);
+        int hr = Natives.vmcompute().HcsOpenComputeSystem(new WString(id), h, result);
         List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
         Throwable err = HcsCalls.error(hr);
         if (err != null) throw SystemError.of(id, op, err, events);
@@ -118,7 +119,7 @@ public final class HcsSystem implements Container {
     public static List<ContainerProperties> getComputeSystems(ComputeSystemQuery q) throws IOException {
         PointerByReference out = new PointerByReference();
         PointerByReference result = new PointerByReference();
-        int hr = Natives.vmcompute().HcsEnumerateComputeSystems(Utf16.of(HcsCalls.toJson(q)), out, result);
+        int hr = Natives.vmcompute().HcsEnumerateComputeSystems(new WString(HcsCalls.toJson(q)), out, result);
         String json = HcsCalls.take(out);
         List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
         Throwable err = HcsCalls.error(hr);
@@ -130,7 +131,7 @@ public final class HcsSystem implements Container {
     public static ServiceProperties getServiceProperties(PropertyQuery q) throws IOException {
         PointerByReference out = new PointerByReference();
         PointerByReference result = new PointerByReference();
-        int hr = Natives.vmcompute().HcsGetServiceProperties(Utf16.of(HcsCalls.toJson(q)), out, result);
+        int hr = Natives.vmcompute().HcsGetServiceProperties(new WString(HcsCalls.toJson(q)), out, result);
         String json = HcsCalls.take(out);
         List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
         Throwable err = HcsCalls.error(hr);
@@ -141,7 +142,7 @@ public final class HcsSystem implements Container {
 
     public static void modifyServiceSettings(ModificationRequest settings) throws IOException {
         PointerByReference result = new PointerByReference();
-        int hr = Natives.vmcompute().HcsModifyServiceSettings(Utf16.of(HcsCalls.toJson(settings)), result);
+        int hr = Natives.vmcompute().HcsModifyServiceSettings(new WString(HcsCalls.toJson(settings)), result);
         List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
         Throwable err = HcsCalls.error(hr);
         if (err != null) throw new HcsError("hcs::ModifyServiceSettings", err, events);
@@ -266,7 +267,7 @@ public final class HcsSystem implements Container {
 
     public void save(Object options) throws IOException {
         String json = HcsCalls.toJson(options);
-        asyncOp("hcs::System::Save", (h, r) -> Natives.vmcompute().HcsSaveComputeSystem(h, Utf16.of(json), r),
+        asyncOp("hcs::System::Save", (h, r) -> Natives.vmcompute().HcsSaveComputeSystem(h, new WString(json), r),
                 Notification.SYSTEM_SAVE_COMPLETED, HcsTimeouts.systemSave);
     }
 
@@ -296,7 +297,7 @@ public final class HcsSystem implements Container {
         String json = HcsCalls.toJson(config);
         List<ErrorEvent>[] events = new List[1];
         Throwable err = invoke("hcs::System::Modify",
-                (h, r) -> Natives.vmcompute().HcsModifyComputeSystem(h, Utf16.of(json), r), events)[0];
+                (h, r) -> Natives.vmcompute().HcsModifyComputeSystem(h, new WString(json), r), events)[0];
         if (err != null) throw SystemError.of(id, "hcs::System::Modify", err, events[0]);
     }
 
@@ -306,7 +307,7 @@ public final class HcsSystem implements Container {
         List<ErrorEvent>[] events = new List[1];
         Throwable err = invoke(op, (h, r) -> {
             PointerByReference out = new PointerByReference();
-            int hr = Natives.vmcompute().HcsGetComputeSystemProperties(h, Utf16.of(queryJson), out, r);
+            int hr = Natives.vmcompute().HcsGetComputeSystemProperties(h, new WString(queryJson), out, r);
             props[0] = HcsCalls.take(out);
             return hr;
         }, events)[0];
@@ -341,7 +342,7 @@ public final class HcsSystem implements Container {
             Vmcompute.ProcessInformation info = new Vmcompute.ProcessInformation();
             PointerByReference p = new PointerByReference();
             PointerByReference result = new PointerByReference();
-            int hr = Natives.vmcompute().HcsCreateProcess(handle, Utf16.of(json), info, p, result);
+            int hr = Natives.vmcompute().HcsCreateProcess(handle, new WString(json), info, p, result);
             List<ErrorEvent> events = HcsResult.events(HcsCalls.take(result));
             Throwable err = HcsCalls.error(hr);
             if (err != null) throw SystemError.of(id, op, err, events);

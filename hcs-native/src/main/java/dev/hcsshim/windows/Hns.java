@@ -1,5 +1,6 @@
 package dev.hcsshim.windows;
 
+import com.sun.jna.WString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.ptr.PointerByReference;
 import dev.hcsshim.hcs.HcsError;
@@ -14,7 +15,7 @@ public final class Hns {
     /** One HNS request; returns the Output member. */
     public static JsonNode call(String method, String path, String request) throws IOException {
         PointerByReference response = new PointerByReference();
-        int hr = Natives.vmcompute().HNSCall(Utf16.of(method), Utf16.of(path), Utf16.of(request == null ? "" : request),
+        int hr = Natives.vmcompute().HNSCall(new WString(method), new WString(path), new WString(request == null ? "" : request),
                 response);
         String json = HcsCalls.take(response);
         Throwable err = HcsCalls.error(hr);

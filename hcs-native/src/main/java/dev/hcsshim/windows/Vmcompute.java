@@ -4,12 +4,13 @@ import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
+import com.sun.jna.WString;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * vmcompute.dll. Handles are opaque pointers, PCWSTR are {@link Utf16} buffers, every
- * {@code result}/{@code properties} out-parameter is a CoTaskMem UTF-16 string the caller frees
- * (see {@link HcsCalls}).
+ * vmcompute.dll. Handles are opaque pointers, PCWSTR are JNA {@link WString}s (wchar_t: UTF-16 on
+ * Windows; the Linux test double takes wchar_t too), every {@code result}/{@code properties}
+ * out-parameter is a CoTaskMem wide string the caller frees (see {@link HcsCalls}).
  */
 interface Vmcompute extends Library {
 
@@ -28,42 +29,42 @@ interface Vmcompute extends Library {
         public Pointer StdError;
     }
 
-    int HcsEnumerateComputeSystems(Pointer query, PointerByReference computeSystems, PointerByReference result);
+    int HcsEnumerateComputeSystems(WString query, PointerByReference computeSystems, PointerByReference result);
 
-    int HcsCreateComputeSystem(Pointer id, Pointer configuration, Pointer identity, PointerByReference computeSystem,
+    int HcsCreateComputeSystem(WString id, WString configuration, Pointer identity, PointerByReference computeSystem,
             PointerByReference result);
 
-    int HcsOpenComputeSystem(Pointer id, PointerByReference computeSystem, PointerByReference result);
+    int HcsOpenComputeSystem(WString id, PointerByReference computeSystem, PointerByReference result);
 
     int HcsCloseComputeSystem(Pointer computeSystem);
 
-    int HcsStartComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsStartComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsShutdownComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsShutdownComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsTerminateComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsTerminateComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsPauseComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsPauseComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsResumeComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsResumeComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsSaveComputeSystem(Pointer computeSystem, Pointer options, PointerByReference result);
+    int HcsSaveComputeSystem(Pointer computeSystem, WString options, PointerByReference result);
 
-    int HcsGetComputeSystemProperties(Pointer computeSystem, Pointer propertyQuery, PointerByReference properties,
+    int HcsGetComputeSystemProperties(Pointer computeSystem, WString propertyQuery, PointerByReference properties,
             PointerByReference result);
 
-    int HcsModifyComputeSystem(Pointer computeSystem, Pointer configuration, PointerByReference result);
+    int HcsModifyComputeSystem(Pointer computeSystem, WString configuration, PointerByReference result);
 
-    int HcsModifyServiceSettings(Pointer settings, PointerByReference result);
+    int HcsModifyServiceSettings(WString settings, PointerByReference result);
 
-    int HcsGetServiceProperties(Pointer propertyQuery, PointerByReference properties, PointerByReference result);
+    int HcsGetServiceProperties(WString propertyQuery, PointerByReference properties, PointerByReference result);
 
     int HcsRegisterComputeSystemCallback(Pointer computeSystem, NotificationCallback callback, Pointer context,
             PointerByReference callbackHandle);
 
     int HcsUnregisterComputeSystemCallback(Pointer callbackHandle);
 
-    int HcsCreateProcess(Pointer computeSystem, Pointer processParameters, ProcessInformation processInformation,
+    int HcsCreateProcess(Pointer computeSystem, WString processParameters, ProcessInformation processInformation,
             PointerByReference process, PointerByReference result);
 
     int HcsOpenProcess(Pointer computeSystem, int pid, PointerByReference process, PointerByReference result);
@@ -72,13 +73,13 @@ interface Vmcompute extends Library {
 
     int HcsTerminateProcess(Pointer process, PointerByReference result);
 
-    int HcsSignalProcess(Pointer process, Pointer options, PointerByReference result);
+    int HcsSignalProcess(Pointer process, WString options, PointerByReference result);
 
     int HcsGetProcessInfo(Pointer process, ProcessInformation processInformation, PointerByReference result);
 
     int HcsGetProcessProperties(Pointer process, PointerByReference processProperties, PointerByReference result);
 
-    int HcsModifyProcess(Pointer process, Pointer settings, PointerByReference result);
+    int HcsModifyProcess(Pointer process, WString settings, PointerByReference result);
 
     int HcsRegisterProcessCallback(Pointer process, NotificationCallback callback, Pointer context,
             PointerByReference callbackHandle);
@@ -86,5 +87,5 @@ interface Vmcompute extends Library {
     int HcsUnregisterProcessCallback(Pointer callbackHandle);
 
     /** The HNS entry point vmcompute.dll also exports. */
-    int HNSCall(Pointer method, Pointer path, Pointer object, PointerByReference response);
+    int HNSCall(WString method, WString path, WString object, PointerByReference response);
 }

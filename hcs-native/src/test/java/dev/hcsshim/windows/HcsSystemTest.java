@@ -1,5 +1,6 @@
 package dev.hcsshim.windows;
 
+import com.sun.jna.WString;
 import dev.hcsshim.fixtures.HcsDouble;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -112,7 +113,7 @@ class HcsSystemTest {
     void theDoubleCatchesAHandleClosedTwice() {
         var h = new com.sun.jna.ptr.PointerByReference();
         var result = new com.sun.jna.ptr.PointerByReference();
-        assertEquals(0, Natives.vmcompute().HcsCreateComputeSystem(Utf16.of("raw"), Utf16.of("{}"), null, h, result));
+        assertEquals(0, Natives.vmcompute().HcsCreateComputeSystem(new WString("raw"), new WString("{}"), null, h, result));
         assertEquals(0, Natives.vmcompute().HcsCloseComputeSystem(h.getValue()));
         int hr = Natives.vmcompute().HcsCloseComputeSystem(h.getValue());
         assertTrue(Hcs.isErrorInvalidHandle(Hcs.win32FromHresult(hr)));

@@ -336,7 +336,7 @@ public final class TtrpcServer implements AutoCloseable {
                     ? Context.ROOT.withDeadlineAfter(req.getTimeoutNano(), TimeUnit.NANOSECONDS, ch.eventLoop())
                     : Context.ROOT.withCancellation();
             TtrpcServerCall<Q, R> call = new TtrpcServerCall<>(TtrpcServer.this, ch, id, def.getMethodDescriptor(),
-                    context, new SerialExecutor(executor), () -> calls.remove(id));
+                    context, executor, () -> calls.remove(id));
             calls.put(id, call);
             inFlight.add(call);
             call.begin(def.getServerCallHandler(), toMetadata(req.getMetadataList()), req.getPayload());

@@ -13,20 +13,26 @@ import io.grpc.Status;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A unary call received over ttrpc, presented to gRPC handlers as a {@link ServerCall}.
  * Listener events run serially on the handler executor inside the call's {@link Context}.
  */
 final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
+    private static final Logger LOG = LoggerFactory.getLogger(TtrpcServerCall.class);
     private final TtrpcServer server;
     private final Channel channel;
     private final int streamId;
     private final MethodDescriptor<Q, R> method;
     private final Context.CancellableContext context;
-    private final SerialExecutor serial;
+    /** Listener events one at a time, in order: gRPC listeners must never be called concurrently. */
+    private final Executor serial;
     private final Runnable onDone;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean cancelled;
@@ -37,19 +43,19 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
     private byte[] response;
 
     TtrpcServerCall(TtrpcServer server, Channel channel, int streamId, MethodDescriptor<Q, R> method,
-                    Context.CancellableContext context, SerialExecutor serial, Runnable onDone) {
+                    Context.CancellableContext context, Executor handlerExecutor, Runnable onDone) {
         this.server = server;
         this.channel = channel;
         this.streamId = streamId;
         this.method = method;
         this.context = context;
-        this.serial = serial;
+        this.serial = MoreExecutors.newSequentialExecutor(handlerExecutor);
         this.onDone = onDone;
         context.addListener(c -> onContextCancelled(), MoreExecutors.directExecutor());
     }
 
     void begin(ServerCallHandler<Q, R> handler, Metadata headers, ByteString payload) {
-        serial.execute(() -> context.run(() -> {
+        runSerially(() -> context.run(() -> {
             if (closed.get()) return;
             try {
                 try (InputStream in = payload.newInput()) {
@@ -96,9 +102,17 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
                 : Status.fromThrowable(cause);
         if (channel.isActive()) TtrpcServer.writeResponse(channel, streamId, status, null);
         finish();
-        serial.execute(() -> {
+        runSerially(() -> {
             if (listener != null) context.run(listener::onCancel);
         });
+    }
+
+    private void runSerially(Runnable event) {
+        try {
+            serial.execute(event);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("handler executor is shut down; dropping a call event of {}", method.getFullMethodName());
+        }
     }
 
     private void finish() {
@@ -109,7 +123,7 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
     @Override
     public void request(int numMessages) {
         // Queued behind startCall (which is where unary handlers ask), so the listener is set by then.
-        if (numMessages > 0) serial.execute(this::deliver);
+        if (numMessages > 0) runSerially(this::deliver);
     }
 
     @Override
@@ -137,7 +151,7 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
         }
         TtrpcServer.writeResponse(channel, streamId, s, s.isOk() ? response : null);
         finish();
-        serial.execute(() -> {
+        runSerially(() -> {
             try {
                 if (listener != null) context.run(listener::onComplete);
             } finally {
