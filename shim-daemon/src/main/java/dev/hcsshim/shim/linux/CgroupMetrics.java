@@ -2,6 +2,7 @@ package dev.hcsshim.shim.linux;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.hcsshim.linux.OciRuntime;
 import dev.hcsshim.linux.OciStats;
 import dev.hcsshim.proto.cgroups.v1.BlkIOEntry;
 import dev.hcsshim.proto.cgroups.v1.BlkIOStat;
@@ -13,12 +14,16 @@ import dev.hcsshim.proto.cgroups.v1.Metrics;
 import dev.hcsshim.proto.cgroups.v1.PidsStat;
 import dev.hcsshim.proto.cgroups.v1.Throttle;
 import dev.hcsshim.shim.task.TypeUrls;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A runtime stats sample as containerd's cgroup v1 {@code Metrics}, the message
- * {@code ctr task metrics} decodes for a Linux task.
+ * A task's Stats as containerd's runc shim answers them: on a unified (cgroup v2) host
+ * {@code io.containerd.cgroups.v2.Metrics} read from the init process's cgroup
+ * ({@link CgroupV2Metrics}); otherwise (legacy or hybrid) a runtime stats sample as cgroup v1
+ * {@code Metrics}. {@code ctr task metrics} decodes either.
  */
 final class CgroupMetrics {
     /** memory.stat keys whose proto field name is not the key itself. */
@@ -31,8 +36,15 @@ final class CgroupMetrics {
 
     private CgroupMetrics() {}
 
-    static Any toAny(OciStats s) {
-        return TypeUrls.pack(toMetrics(s));
+    private static final CgroupV2Metrics.Mode HOST_MODE = CgroupV2Metrics.Mode.of(CgroupV2Metrics.ROOT);
+
+    /** The Stats answer for the container {@code id} whose init process is {@code initPid}. */
+    static Any sample(OciRuntime rt, String id, int initPid) throws IOException {
+        if (HOST_MODE == CgroupV2Metrics.Mode.UNIFIED) {
+            Path group = CgroupV2Metrics.groupOf(Path.of("/proc/" + initPid + "/cgroup"), CgroupV2Metrics.ROOT);
+            return TypeUrls.pack(CgroupV2Metrics.read(group));
+        }
+        return TypeUrls.pack(toMetrics(rt.stats(id)));
     }
 
     static Metrics toMetrics(OciStats s) {

@@ -274,7 +274,7 @@ public final class OciTaskBackend implements TaskBackend {
 
         @Override
         public Any stats() throws IOException {
-            return CgroupMetrics.toAny(rt.stats(id));
+            return CgroupMetrics.sample(rt, id, init.pid());
         }
 
         @Override
