@@ -167,7 +167,13 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private void refuse(ChannelHandlerContext ctx, String why) {
         if (refused) return;
         refused = true;
-        LOG.warn("closing ttrpc connection {}: {}", ctx.channel(), why);
+        long count = budget.refusedWarnDue();
+        if (count > 0) {
+            LOG.warn("closing ttrpc connection {}: {} ({} connection(s) refused since the last such warning; more within a minute are logged at debug)",
+                    ctx.channel(), why, count);
+        } else {
+            LOG.debug("closing ttrpc connection {}: {}", ctx.channel(), why);
+        }
         giveBack();
         ctx.channel().config().setAutoRead(false);
         ctx.close();

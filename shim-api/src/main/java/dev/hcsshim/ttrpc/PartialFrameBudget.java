@@ -1,5 +1,6 @@
 package dev.hcsshim.ttrpc;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -10,8 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * announce large frames and stall cannot exhaust it.
  */
 public final class PartialFrameBudget {
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private final long limit;
     private final AtomicLong used = new AtomicLong();
+    private final AtomicLong refusals = new AtomicLong();
+    private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
     public PartialFrameBudget(long limit) {
         if (limit < Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD) {
@@ -41,6 +45,19 @@ public final class PartialFrameBudget {
 
     void release(long bytes) {
         used.addAndGet(-bytes);
+    }
+
+    /**
+     * Counts a refused connection; returns how many were refused since the last warning if one
+     * is due now (at most one a minute, so a flood of peers makes one line, not one per peer),
+     * else 0.
+     */
+    long refusedWarnDue() {
+        refusals.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastWarnNanos.get();
+        if (now - last < WARN_INTERVAL_NANOS || !lastWarnNanos.compareAndSet(last, now)) return 0;
+        return refusals.getAndSet(0);
     }
 
     public long limit() {

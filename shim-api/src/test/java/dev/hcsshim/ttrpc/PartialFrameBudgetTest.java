@@ -3,6 +3,10 @@ package dev.hcsshim.ttrpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.StringValue;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.TtrpcEndpoint;
@@ -21,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Peers that announce large frames and stall: what the server buffers stays within its
@@ -41,6 +46,10 @@ class PartialFrameBudgetTest {
         TtrpcServer server = TtrpcServer.builder().addService(new TestService().definition())
                 .partialFrameBudget(budget).partialFrameStallTimeout(Duration.ofSeconds(3)).build();
         List<RawConn> probes = new ArrayList<>();
+        Logger decoderLog = (Logger) LoggerFactory.getLogger(FrameDecoder.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        decoderLog.addAppender(logged);
         try (TtrpcEndpoint endpoint = TtrpcEndpoint.listen(server, new PipeAddress.UnixSocket(socket), UnixSockets.Access.OWNER_ONLY);
                 TtrpcClient client = TtrpcClient.forSocket(socket);
                 var writers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -80,7 +89,11 @@ class PartialFrameBudgetTest {
                 assertEquals(Status.Code.OK.value(), r.response().getStatus().getCode());
                 assertEquals("echo:" + large, StringValue.parseFrom(r.response().getPayload()).getValue());
             }
+            List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+            assertEquals(1, warnings.size(), () -> "one warning for the refused connections: " + warnings);
+            assertTrue(logged.list.stream().noneMatch(e -> e.getThrowableProxy() != null), "no stack traces (OutOfMemoryError or other)");
         } finally {
+            decoderLog.detachAppender(logged);
             for (RawConn probe : probes) probe.close();
         }
     }
