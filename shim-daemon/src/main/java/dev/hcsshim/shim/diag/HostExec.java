@@ -5,10 +5,10 @@ import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.Fds;
 import dev.hcsshim.linux.LibC;
 import dev.hcsshim.linux.OciRuntime;
-import dev.hcsshim.shim.stdio.ProcessStdio;
-import dev.hcsshim.stdio.CopyAfterExit;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
+import dev.hcsshim.shim.stdio.ProcessStdio;
 import dev.hcsshim.shim.task.Errdefs;
+import dev.hcsshim.stdio.CopyAfterExit;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.io.File;
@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One DiagExecInHost: validates, opens the caller's pipes, starts the process (on the host, or
- * through nsenter in the sandbox's namespaces), relays its stdio and returns its exit code.
+ * through nsenter in the sandbox's namespaces) with its stdio owned by a {@link ProcessStdio}
+ * (the same owner and copy-after-exit rule as a task's processes), and returns its exit code.
  */
 final class HostExec {
     private static final Logger log = LoggerFactory.getLogger(HostExec.class);
