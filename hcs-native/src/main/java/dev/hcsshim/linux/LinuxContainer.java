@@ -269,7 +269,7 @@ public final class LinuxContainer implements dev.hcsshim.cow.Container {
         try {
             runtime.delete(id, true);
         } catch (OciRuntimeException e) {
-            if (e.kind() != OciRuntimeException.Kind.NOT_FOUND) err = e;
+            if (e.kind() != dev.hcsshim.errdefs.ErrorKind.NOT_FOUND) err = e;
         }
         if (mountedRootfs) {
             try {

@@ -148,7 +148,7 @@ public final class LinuxProcess implements dev.hcsshim.cow.Process {
                 runtime.kill(containerId, sig, false);
                 return true;
             } catch (OciRuntimeException e) {
-                if (exit.isDone() || e.kind() != OciRuntimeException.Kind.OTHER) return false;
+                if (exit.isDone() || e.kind() != dev.hcsshim.errdefs.ErrorKind.UNKNOWN) return false;
                 throw e;
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.fixtures.BusyboxBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class LinuxRuncTest {
         c.close();
         c.close(); // idempotent
         OciRuntimeException gone = assertThrows(OciRuntimeException.class, c::state);
-        assertEquals(OciRuntimeException.Kind.NOT_FOUND, gone.kind());
+        assertEquals(ErrorKind.NOT_FOUND, gone.kind());
     }
 
     @Test
@@ -143,7 +144,7 @@ class LinuxRuncTest {
         c.pause();
         assertEquals("paused", c.state().status());
         OciRuntimeException e = assertThrows(OciRuntimeException.class, c::pause);
-        assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind(), e.getMessage());
+        assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind(), e.getMessage());
         c.resume();
         assertEquals("running", c.state().status());
     }
@@ -202,14 +203,14 @@ class LinuxRuncTest {
     @Test
     void errorsCarryRuncMessages() throws Exception {
         OciRuntimeException e = assertThrows(OciRuntimeException.class, () -> fx.runtime.state("no-such-container"));
-        assertEquals(OciRuntimeException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+        assertEquals(ErrorKind.NOT_FOUND, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
         fx.create(id, b, LinuxContainer.IoSpec.NONE, List.of());
         OciRuntimeException dup = assertThrows(OciRuntimeException.class,
                 () -> fx.runtime.create(id, b.dir(), OciRuntime.Stdio.NULL, null));
-        assertEquals(OciRuntimeException.Kind.ALREADY_EXISTS, dup.kind(), dup.getMessage());
+        assertEquals(ErrorKind.ALREADY_EXISTS, dup.kind(), dup.getMessage());
     }
 
     @Test
@@ -224,7 +225,7 @@ class LinuxRuncTest {
             assertTrue(Files.exists(images.resolve("inventory.img")), "criu image written");
         } catch (OciRuntimeException.CheckpointNotSupported e) {
             assertTrue(e.getMessage().contains("criu"), e.getMessage());
-            assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind());
+            assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind());
             assertTrue(e.getMessage().startsWith("checkpoint of " + id + " is not possible: "), e.getMessage());
         }
     }
