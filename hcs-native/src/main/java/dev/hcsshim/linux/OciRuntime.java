@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hcsshim.errdefs.ErrorKind;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -316,8 +315,11 @@ public final class OciRuntime {
         try (CallFiles files = callFiles(id)) {
             Path logFile = files.create("log-", ".json");
             Path errFile = files.create("err-", ".txt");
+            // files, not pipes: a runtime that hangs holding its output open still meets the timeout
+            Path outFile = files.create("out-", ".json");
             pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
                     : ProcessBuilder.Redirect.PIPE);
+            pb.redirectOutput(outFile.toFile());
             pb.redirectError(errFile.toFile());
             java.lang.Process p = spawn(withLog(pb, logFile), args);
             if (stdin != null) {
@@ -328,13 +330,9 @@ public final class OciRuntime {
                     log.debug("{} {} did not read its input: {}", name(), args.get(0), e.getMessage());
                 }
             }
-            byte[] out;
-            // outputs are small (state, ps, one stats line); runc exits when done
-            try (InputStream is = p.getInputStream()) {
-                out = is.readAllBytes();
-            }
             finish(p, args, logFile, errFile);
-            return out;
+            // outputs are small: state, ps, one stats line
+            return Files.readAllBytes(outFile);
         }
     }
 

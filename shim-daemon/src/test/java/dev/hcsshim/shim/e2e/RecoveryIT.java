@@ -66,6 +66,8 @@ class RecoveryIT {
         ShimHarness.await("the container's init to be gone", Duration.ofSeconds(30),
                 () -> ProcessHandle.of(initPid).map(p -> !p.isAlive() || ShimHarness.isZombie(initPid)).orElse(true));
         ShimHarness.await("runc state to be removed", Duration.ofSeconds(30), () -> !Files.exists(runcState));
+        // it was the namespace's only container: no empty state directory stays behind
+        ShimHarness.await("the namespace's runc state directory to go", Duration.ofSeconds(30), () -> !Files.exists(runcState.getParent()));
         ShimHarness.await("no stale shim sockets", Duration.ofSeconds(30), RecoveryIT::socketsAllLive);
         h.ctr("container", "delete", "victim").requireOk();
     }
