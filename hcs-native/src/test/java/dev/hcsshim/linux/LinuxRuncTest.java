@@ -37,10 +37,7 @@ class LinuxRuncTest {
 
     @AfterAll
     static void removeCgroupParent() {
-        for (String ctl : List.of("memory", "cpu,cpuacct", "pids", "freezer", "blkio", "devices", "cpuset", "net_cls,net_prio",
-                "perf_event", "hugetlb", "rdma", "misc", "systemd")) {
-            new java.io.File("/sys/fs/cgroup/" + ctl + "/" + RuncFixture.CGROUP_PARENT).delete();
-        }
+        LinuxTestSupport.removeCgroupParent(RuncFixture.CGROUP_PARENT);
     }
 
     private ExitStatus exit(LinuxProcess p) throws Exception {

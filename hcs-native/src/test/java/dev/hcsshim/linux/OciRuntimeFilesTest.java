@@ -26,21 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  * the state root that goes with its last container, and the kinds of failures that are not runc's
  * message: a missing runtime, a hung one, one that reports success without a pid.
  */
-@EnabledIf("canRunRunc")
+@EnabledIf("dev.hcsshim.linux.LinuxTestSupport#canRunRunc")
 class OciRuntimeFilesTest {
     @TempDir
     Path dir;
 
-    static boolean canRunRunc() {
-        return LinuxTestSupport.runcAvailable() && LibC.INSTANCE.getuid() == 0;
-    }
-
     @AfterAll
     static void removeCgroupParent() {
-        for (String ctl : List.of("memory", "cpu,cpuacct", "pids", "freezer", "blkio", "devices", "cpuset", "net_cls,net_prio",
-                "perf_event", "hugetlb", "rdma", "misc", "systemd")) {
-            new java.io.File("/sys/fs/cgroup/" + ctl + "/" + RuncFixture.CGROUP_PARENT).delete();
-        }
+        LinuxTestSupport.removeCgroupParent(RuncFixture.CGROUP_PARENT);
     }
 
     /** A runtime that records each call's arguments, one call per line, then runs runc. */

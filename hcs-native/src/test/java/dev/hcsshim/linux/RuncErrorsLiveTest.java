@@ -21,18 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * wording changed fails here, not in production. With
  * {@code -Dhcsshim.runc.errors.record=<file>} it (re)writes the recording.
  */
-@EnabledIf("canRunRunc")
+@EnabledIf("dev.hcsshim.linux.LinuxTestSupport#canRunRunc")
 class RuncErrorsLiveTest {
-    static boolean canRunRunc() {
-        return LinuxTestSupport.runcAvailable() && LibC.INSTANCE.getuid() == 0;
-    }
-
     @AfterAll
     static void removeCgroupParent() {
-        for (String ctl : List.of("memory", "cpu,cpuacct", "pids", "freezer", "blkio", "devices", "cpuset", "net_cls,net_prio",
-                "perf_event", "hugetlb", "rdma", "misc", "systemd")) {
-            new java.io.File("/sys/fs/cgroup/" + ctl + "/" + RuncErrorCases.Recorder.CGROUP_PARENT).delete();
-        }
+        LinuxTestSupport.removeCgroupParent(RuncErrorCases.Recorder.CGROUP_PARENT);
     }
 
     @Test
