@@ -50,6 +50,10 @@ public interface LibC extends Library {
     int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC, SOL_SOCKET = 1, SCM_RIGHTS = 1,
             MSG_CMSG_CLOEXEC = 0x40000000;
 
+    int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
+
+    int flock(int fd, int operation) throws LastErrorException;
+
     int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 
     int setsid() throws LastErrorException;

@@ -2,16 +2,18 @@ package dev.hcsshim.linux;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hcsshim.errdefs.ErrorKind;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,12 @@ import org.slf4j.LoggerFactory;
  * The OCI runtime CLI (runc by default, crun by name) for one state root, e.g. one containerd
  * namespace. Every method runs one short-lived runtime process and fails with an
  * {@link OciRuntimeException} carrying the runtime's own error message (read from its
- * {@code --log ... --log-format json} file).
+ * {@code --log ... --log-format json} file) and its kind, decided here by {@link OciErrors}.
+ *
+ * <p>A call's files (that log, the runtime's stderr, an exec's process spec and pid file) live in
+ * the container's call directory, {@code <bundle>/}{@value #CALL_DIR}, which {@link #delete}
+ * removes, so a daemon killed mid-call leaves them where the task's cleanup finds them. The state
+ * root itself is removed by the delete that empties it.
  *
  * <p>Container processes ({@link #create}, {@link #exec}) are re-parented to this JVM (a child
  * subreaper) when runc exits; their exits are reported through the {@link ExitWatcher}.
@@ -36,8 +43,13 @@ public final class OciRuntime {
     /** Where per-namespace runc state lives unless told otherwise. */
     public static final Path DEFAULT_ROOT_PARENT = Path.of("/run/containerd/runhcs-runc");
 
+    /** The directory in a container's bundle that holds the files of its runtime calls. */
+    public static final String CALL_DIR = "runtime-calls";
+
     private final Path binary;
     private final Path root;
+    private final StateRoot stateRoot;
+    private final Map<String, Path> callDirs = new ConcurrentHashMap<>();
     private final boolean systemdCgroup;
     private final ExitWatcher watcher;
     private volatile Duration timeout = Duration.ofSeconds(60);
@@ -55,7 +67,8 @@ public final class OciRuntime {
 
     /**
      * @param binary  the runtime executable ("runc", "crun" or a path; bare names use PATH)
-     * @param root    the runtime's {@code --root} state directory (created if missing)
+     * @param root    the runtime's {@code --root} state directory (made by the first create, removed
+     *                by the delete that empties it)
      * @param systemdCgroup pass {@code --systemd-cgroup}
      * @param watcher where container process exits are observed; null for one-shot commands that
      *                start no container process (e.g. a forced delete)
@@ -63,9 +76,9 @@ public final class OciRuntime {
     public OciRuntime(String binary, Path root, boolean systemdCgroup, ExitWatcher watcher) throws IOException {
         this.binary = resolve(binary);
         this.root = root;
+        this.stateRoot = new StateRoot(root);
         this.systemdCgroup = systemdCgroup;
         this.watcher = watcher;
-        Files.createDirectories(root);
     }
 
     /** runc (or crun when {@code runtime} says so) with root {@code /run/containerd/runhcs-runc/<ns>}. */
@@ -83,7 +96,7 @@ public final class OciRuntime {
             Path p = Path.of(dir.isEmpty() ? "." : dir, binary);
             if (Files.isExecutable(p)) return p;
         }
-        throw new IOException("OCI runtime '" + binary + "' not found in PATH");
+        throw new OciRuntimeException(ErrorKind.UNAVAILABLE, "OCI runtime '" + binary + "' not found in PATH");
     }
 
     public Path binary() {
@@ -98,6 +111,15 @@ public final class OciRuntime {
         return watcher;
     }
 
+    /**
+     * Puts the files of runtime calls for container {@code id} into {@code <bundle>/}{@value #CALL_DIR}
+     * until it is deleted ({@link #create} does this; cleanup of a container this runtime did not
+     * create calls it first). Calls for a container without a bundle use a temporary directory each.
+     */
+    public void adopt(String id, Path bundle) {
+        callDirs.put(id, bundle.resolve(CALL_DIR));
+    }
+
     /** Bounds every runtime command (default 60 s); a command over it is killed. */
     public void setCommandTimeout(Duration d) {
         this.timeout = d;
@@ -109,18 +131,21 @@ public final class OciRuntime {
      * pty master arrives on the socket. The returned exit future is already being watched.
      */
     public Started create(String id, Path bundle, Stdio stdio, Path consoleSocket) throws IOException {
+        adopt(id, bundle);
         Path pidFile = bundle.resolve("init.pid");
         Files.deleteIfExists(pidFile);
         List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString(),
                 "--pid-file", pidFile.toString()));
         if (consoleSocket != null) args.addAll(List.of("--console-socket", consoleSocket.toString()));
         args.add(id);
-        return startProcess(id, args, pidFile, stdio, consoleSocket != null);
+        try (StateRoot.Hold h = stateRoot.holdForCreate()) {
+            return startProcess(id, args, pidFile, stdio, consoleSocket != null);
+        }
     }
 
     /** {@code runc start}: runs the user process of a created container. */
     public void start(String id) throws IOException {
-        run(List.of("start", id), null);
+        run(id, List.of("start", id), null);
     }
 
     /**
@@ -128,18 +153,16 @@ public final class OciRuntime {
      * With a console socket (the spec must say terminal: true) the pty master arrives there.
      */
     public Started exec(String id, String processSpecJson, Stdio stdio, Path consoleSocket) throws IOException {
-        Path dir = Files.createTempDirectory("runc-exec");
-        try {
-            Path spec = dir.resolve("process.json");
+        try (CallFiles files = callFiles(id)) {
+            Path spec = files.create("exec-", ".json");
             Files.writeString(spec, processSpecJson);
-            Path pidFile = dir.resolve("pid");
+            Path pidFile = files.create("exec-", ".pid");
+            Files.delete(pidFile); // a unique name: runc writes the file
             List<String> args = new ArrayList<>(List.of("exec", "--process", spec.toString(), "--detach",
                     "--pid-file", pidFile.toString()));
             if (consoleSocket != null) args.addAll(List.of("--console-socket", consoleSocket.toString()));
             args.add(id);
-            return startProcess(id, args, pidFile, stdio, consoleSocket != null);
-        } finally {
-            deleteTree(dir);
+            return startProcess(id, args, pidFile, stdio, consoleSocket != null, files);
         }
     }
 
@@ -149,25 +172,25 @@ public final class OciRuntime {
         if (all) args.add("--all");
         args.add(id);
         args.add(Integer.toString(signal));
-        run(args, null);
+        run(id, args, null);
     }
 
     public void pause(String id) throws IOException {
-        run(List.of("pause", id), null);
+        run(id, List.of("pause", id), null);
     }
 
     public void resume(String id) throws IOException {
-        run(List.of("resume", id), null);
+        run(id, List.of("resume", id), null);
     }
 
     /** {@code runc update --resources -}: an OCI LinuxResources JSON document. */
     public void update(String id, String resourcesJson) throws IOException {
-        run(List.of("update", "--resources", "-", id), resourcesJson.getBytes(StandardCharsets.UTF_8));
+        run(id, List.of("update", "--resources", "-", id), resourcesJson.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code runc ps --format json}: host pids of every process in the container. */
     public List<Integer> ps(String id) throws IOException {
-        JsonNode n = Json.MAPPER.readTree(run(List.of("ps", "--format", "json", id), null));
+        JsonNode n = parse("ps", id, run(id, List.of("ps", "--format", "json", id), null));
         List<Integer> pids = new ArrayList<>();
         if (n != null) n.forEach(p -> pids.add(p.asInt()));
         return pids;
@@ -175,21 +198,40 @@ public final class OciRuntime {
 
     /** {@code runc state}. */
     public State state(String id) throws IOException {
-        JsonNode n = Json.MAPPER.readTree(run(List.of("state", id), null));
+        JsonNode n = parse("state", id, run(id, List.of("state", id), null));
         return new State(n.path("id").asText(), n.path("pid").asInt(), n.path("status").asText(),
                 Path.of(n.path("bundle").asText("/")), n.path("created").asText(""), n);
     }
 
-    /** {@code runc delete}, with {@code --force} killing a running container first. */
+    /**
+     * {@code runc delete}, with {@code --force} killing a running container first. Once the
+     * container is gone (deleted now, or already) its call directory goes, and the state root if
+     * that was its last container.
+     */
     public void delete(String id, boolean force) throws IOException {
-        run(force ? List.of("delete", "--force", id) : List.of("delete", id), null);
+        boolean gone = false;
+        try {
+            run(id, force ? List.of("delete", "--force", id) : List.of("delete", id), null);
+            gone = true;
+        } catch (OciRuntimeException e) {
+            gone = e.kind() == ErrorKind.NOT_FOUND;
+            throw e;
+        } finally {
+            if (gone) forget(id);
+        }
+    }
+
+    private void forget(String id) throws IOException {
+        Path dir = callDirs.remove(id);
+        if (dir != null) deleteTree(dir);
+        stateRoot.removeIfEmpty();
     }
 
     /** {@code runc events --stats}: one statistics sample. */
     public OciStats stats(String id) throws IOException {
-        JsonNode n = Json.MAPPER.readTree(run(List.of("events", "--stats", id), null));
-        if (n == null || !n.has("data")) throw new OciRuntimeException(OciRuntimeException.Kind.OTHER,
-                "runc events --stats " + id + ": no data");
+        JsonNode n = parse("events --stats", id, run(id, List.of("events", "--stats", id), null));
+        if (n == null || !n.has("data")) throw new OciRuntimeException(ErrorKind.UNKNOWN,
+                name() + " events --stats " + id + ": no data");
         return OciStats.parse(n.path("data"));
     }
 
@@ -206,9 +248,9 @@ public final class OciRuntime {
         if (leaveRunning) args.add("--leave-running");
         args.add(id);
         try {
-            run(args, null);
+            run(id, args, null);
         } catch (OciRuntimeException e) {
-            if (e.kind() == OciRuntimeException.Kind.NOT_FOUND) throw e;
+            if (e.kind() == ErrorKind.NOT_FOUND) throw e;
             String criuLog = "";
             Path dumpLog = workPath.resolve("dump.log");
             if (Files.isReadable(dumpLog)) {
@@ -222,9 +264,16 @@ public final class OciRuntime {
 
     // ---------------------------------------------------------------------------------------
 
-    @SuppressWarnings("try") // the guard is held, not used
     private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal)
             throws IOException {
+        try (CallFiles files = callFiles(id)) {
+            return startProcess(id, args, pidFile, stdio, terminal, files);
+        }
+    }
+
+    @SuppressWarnings("try") // the guard is held, not used
+    private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal,
+                                 CallFiles files) throws IOException {
         ProcessBuilder pb = command(args);
         // the container inherits runc's stdio: hand it our pipe ends as files, never JDK pipes
         // (the JDK closes those when runc exits, while the container keeps using them)
@@ -234,15 +283,25 @@ public final class OciRuntime {
                 : ProcessBuilder.Redirect.appendTo(fdFile(stdio.stdout())));
         pb.redirectError(terminal || stdio.stderr() < 0 ? ProcessBuilder.Redirect.DISCARD
                 : ProcessBuilder.Redirect.appendTo(fdFile(stdio.stderr())));
-        Path logFile = Files.createTempFile("runc-log", ".json");
+        Path logFile = files.create("log-", ".json");
         // the guard keeps the orphan sweeper from reaping the new process before it is watched
         try (ExitWatcher.Guard g = watcher.guard()) {
-            java.lang.Process p = spawn(withLog(pb, logFile));
+            java.lang.Process p = spawn(withLog(pb, logFile), args);
             finish(p, args, logFile, null);
-            int pid = Integer.parseInt(Files.readString(pidFile).trim());
+            int pid = readPid(args, pidFile);
             return new Started(pid, watcher.watch(pid));
-        } finally {
-            Files.deleteIfExists(logFile);
+        }
+    }
+
+    /** The pid the runtime wrote; a missing or garbled file after a success is the runtime's failure, not "not found". */
+    private int readPid(List<String> args, Path pidFile) throws OciRuntimeException {
+        String what = name() + " " + args.get(0) + " " + args.get(args.size() - 1);
+        try {
+            return Integer.parseInt(Files.readString(pidFile).trim());
+        } catch (IOException e) {
+            throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " succeeded but left no readable pid file at " + pidFile, e);
+        } catch (NumberFormatException e) {
+            throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " succeeded but wrote no pid to " + pidFile, e);
         }
     }
 
@@ -250,37 +309,41 @@ public final class OciRuntime {
         return new File("/proc/self/fd/" + fd);
     }
 
-    /** Runs a runtime command to completion and returns its stdout. */
-    private byte[] run(List<String> args, byte[] stdin) throws IOException {
+    /** Runs a runtime command for container {@code id} to completion and returns its stdout. */
+    private byte[] run(String id, List<String> args, byte[] stdin) throws IOException {
         ProcessBuilder pb = command(args);
-        Path logFile = Files.createTempFile("runc-log", ".json");
-        Path errFile = Files.createTempFile("runc-err", ".txt");
-        try {
+        try (CallFiles files = callFiles(id)) {
+            Path logFile = files.create("log-", ".json");
+            Path errFile = files.create("err-", ".txt");
+            // files, not pipes: a runtime that hangs holding its output open still meets the timeout
+            Path outFile = files.create("out-", ".json");
             pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
                     : ProcessBuilder.Redirect.PIPE);
+            pb.redirectOutput(outFile.toFile());
             pb.redirectError(errFile.toFile());
-            java.lang.Process p = spawn(withLog(pb, logFile));
+            java.lang.Process p = spawn(withLog(pb, logFile), args);
             if (stdin != null) {
                 try (var os = p.getOutputStream()) {
                     os.write(stdin);
+                } catch (IOException e) {
+                    // the runtime exited without reading all of it: its log says why
+                    log.debug("{} {} did not read its input: {}", name(), args.get(0), e.getMessage());
                 }
             }
-            byte[] out;
-            // outputs are small (state, ps, one stats line); runc exits when done
-            try (InputStream is = p.getInputStream()) {
-                out = is.readAllBytes();
-            }
             finish(p, args, logFile, errFile);
-            return out;
-        } finally {
-            Files.deleteIfExists(logFile);
-            Files.deleteIfExists(errFile);
+            // outputs are small: state, ps, one stats line
+            return Files.readAllBytes(outFile);
         }
     }
 
     /** Through the exit watcher when there is one, so its orphan sweeper leaves runc to the JVM. */
-    private java.lang.Process spawn(ProcessBuilder pb) throws IOException {
-        return watcher != null ? watcher.spawn(pb) : pb.start();
+    private java.lang.Process spawn(ProcessBuilder pb, List<String> args) throws IOException {
+        try {
+            return watcher != null ? watcher.spawn(pb) : pb.start();
+        } catch (IOException e) {
+            throw new OciRuntimeException(ErrorKind.UNAVAILABLE, "cannot run " + binary + " " + args.get(0)
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     private ProcessBuilder command(List<String> args) {
@@ -299,6 +362,23 @@ public final class OciRuntime {
         return pb.command(cmd);
     }
 
+    private String name() {
+        return binary.getFileName().toString();
+    }
+
+    private JsonNode parse(String command, String id, byte[] out) throws OciRuntimeException {
+        try {
+            return Json.MAPPER.readTree(out);
+        } catch (IOException e) {
+            throw new OciRuntimeException(ErrorKind.UNKNOWN, name() + " " + command + " " + id
+                    + " printed something that is not JSON: " + new String(out, 0, Math.min(out.length, 200), StandardCharsets.UTF_8), e);
+        }
+    }
+
+    /**
+     * Waits for a runtime command and, if it failed, throws what it stated: its exit status and
+     * the last error in its JSON log (its stderr when the log has none), classified by {@link OciErrors}.
+     */
     private void finish(java.lang.Process p, List<String> args, Path logFile, Path errFile) throws IOException {
         boolean exited;
         try {
@@ -306,60 +386,97 @@ public final class OciRuntime {
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(binary.getFileName() + " " + args.get(0) + " interrupted");
+            throw new java.io.InterruptedIOException(name() + " " + args.get(0) + " interrupted");
         }
         if (!exited) {
             p.destroyForcibly();
-            throw new OciRuntimeException(OciRuntimeException.Kind.OTHER,
-                    binary.getFileName() + " " + String.join(" ", args) + ": timed out after " + timeout);
+            throw new OciRuntimeException(ErrorKind.DEADLINE_EXCEEDED,
+                    name() + " " + String.join(" ", args) + ": timed out after " + timeout);
         }
         if (p.exitValue() == 0) return;
+        String what = name() + " " + args.get(0) + " " + args.get(args.size() - 1);
         String msg = errorMessage(logFile, errFile);
-        String text = binary.getFileName() + " " + args.get(0) + " " + args.get(args.size() - 1)
-                + " failed (exit " + p.exitValue() + "): " + msg;
-        log.debug("{}", text);
-        throw new OciRuntimeException(classify(msg), text);
+        if (msg == null) {
+            throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " failed (exit " + p.exitValue() + ") and logged no error");
+        }
+        ErrorKind kind = OciErrors.classify(args.get(0), msg);
+        String text = what + " failed (exit " + p.exitValue() + "): " + msg;
+        if (args.get(0).equals("kill") && kind == ErrorKind.NOT_FOUND) {
+            text = what + ": process already finished (" + msg + ")"; // containerd's words for it
+        }
+        log.debug("{} [{}]", text, kind);
+        throw new OciRuntimeException(kind, text);
     }
 
-    private static String errorMessage(Path logFile, Path errFile) {
+    /** The last error the runtime logged, as containerd's runc shim reads it; null if none. */
+    static String errorMessage(Path logFile, Path errFile) {
         String last = null;
         try {
             for (String line : Files.readAllLines(logFile)) {
-                if (line.isBlank()) continue;
-                try {
-                    JsonNode n = Json.MAPPER.readTree(line);
-                    String level = n.path("level").asText();
-                    if (level.equals("error") || level.equals("fatal")) last = n.path("msg").asText();
-                } catch (IOException notJson) {
-                    last = line;
-                }
+                String msg = logLineError(line);
+                if (msg != null) last = msg;
             }
             if (last == null && errFile != null) {
                 String err = Files.readString(errFile).trim();
                 if (!err.isEmpty()) last = err;
             }
-        } catch (IOException ignored) {
-            // fall through
+        } catch (IOException unreadable) {
+            log.debug("cannot read the runtime's log {}: {}", logFile, unreadable.getMessage());
         }
-        return last == null ? "(no error message)" : last.strip().replace("\n", "; ");
+        return last == null ? null : last.strip().replace("\n", "; ");
     }
 
-    static OciRuntimeException.Kind classify(String msg) {
-        String m = msg.toLowerCase(java.util.Locale.ROOT);
-        if (m.contains("container does not exist") || m.contains("container not found") || m.contains("no such process")) {
-            return OciRuntimeException.Kind.NOT_FOUND;
+    /** The message of an error (or fatal) line of a JSON runtime log; a line that is not JSON counts whole. */
+    static String logLineError(String line) {
+        if (line.isBlank()) return null;
+        try {
+            JsonNode n = Json.MAPPER.readTree(line);
+            String level = n.path("level").asText();
+            return level.equals("error") || level.equals("fatal") ? n.path("msg").asText() : null;
+        } catch (IOException notJson) {
+            return line;
         }
-        if (m.contains("already exists") || m.contains("already in use")) return OciRuntimeException.Kind.ALREADY_EXISTS;
-        if (m.contains("not running") || m.contains("not paused") || m.contains("is paused")
-                || m.contains("is stopped") || m.contains("stopped") || m.contains("cannot ")
-                || m.contains("not created")) {
-            return OciRuntimeException.Kind.FAILED_PRECONDITION;
+    }
+
+    /** A container's call directory (or a temporary one), and the files a call made in it. */
+    private CallFiles callFiles(String id) throws IOException {
+        Path dir = callDirs.get(id);
+        if (dir == null) return new CallFiles(Files.createTempDirectory("runc-call"), true);
+        Files.createDirectories(dir);
+        return new CallFiles(dir, false);
+    }
+
+    /** Files of one runtime call; closing deletes them (and a temporary directory). */
+    private static final class CallFiles implements AutoCloseable {
+        private final Path dir;
+        private final boolean temporary;
+        private final List<Path> files = new ArrayList<>();
+
+        CallFiles(Path dir, boolean temporary) {
+            this.dir = dir;
+            this.temporary = temporary;
         }
-        if (m.contains("executable file not found") || m.contains("no such file or directory")
-                || m.contains("invalid") || m.contains("permission denied")) {
-            return OciRuntimeException.Kind.INVALID_SPEC;
+
+        Path create(String prefix, String suffix) throws IOException {
+            Path f = Files.createTempFile(dir, prefix, suffix);
+            files.add(f);
+            return f;
         }
-        return OciRuntimeException.Kind.OTHER;
+
+        @Override
+        public void close() {
+            if (temporary) {
+                deleteTree(dir);
+                return;
+            }
+            for (Path f : files) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    log.debug("cannot delete {}: {}", f, e.getMessage());
+                }
+            }
+        }
     }
 
     static void deleteTree(Path dir) {

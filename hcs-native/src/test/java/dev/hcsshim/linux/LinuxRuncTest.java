@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.fixtures.BusyboxBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,7 @@ class LinuxRuncTest {
 
     @AfterAll
     static void removeCgroupParent() {
-        for (String ctl : List.of("memory", "cpu,cpuacct", "pids", "freezer", "blkio", "devices", "cpuset", "net_cls,net_prio",
-                "perf_event", "hugetlb", "rdma", "misc", "systemd")) {
-            new java.io.File("/sys/fs/cgroup/" + ctl + "/" + RuncFixture.CGROUP_PARENT).delete();
-        }
+        LinuxTestSupport.removeCgroupParent(RuncFixture.CGROUP_PARENT);
     }
 
     private ExitStatus exit(RuncFixture.Proc p) throws Exception {
@@ -60,7 +58,7 @@ class LinuxRuncTest {
         assertEquals("stopped", fx.runtime.state(id).status());
         fx.runtime.delete(id, false);
         OciRuntimeException gone = assertThrows(OciRuntimeException.class, () -> fx.runtime.state(id));
-        assertEquals(OciRuntimeException.Kind.NOT_FOUND, gone.kind());
+        assertEquals(ErrorKind.NOT_FOUND, gone.kind());
     }
 
     @Test
@@ -138,7 +136,7 @@ class LinuxRuncTest {
         fx.runtime.pause(id);
         assertEquals("paused", fx.runtime.state(id).status());
         OciRuntimeException e = assertThrows(OciRuntimeException.class, () -> fx.runtime.pause(id));
-        assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind(), e.getMessage());
+        assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind(), e.getMessage());
         fx.runtime.resume(id);
         assertEquals("running", fx.runtime.state(id).status());
     }
@@ -195,14 +193,14 @@ class LinuxRuncTest {
     @Test
     void errorsCarryRuncMessages() throws Exception {
         OciRuntimeException e = assertThrows(OciRuntimeException.class, () -> fx.runtime.state("no-such-container"));
-        assertEquals(OciRuntimeException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+        assertEquals(ErrorKind.NOT_FOUND, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         String id = newId();
         BusyboxBundle b = fx.bundle(dir, id).args("sleep", "100").build();
         fx.create(id, b, RuncFixture.Io.NONE, List.of());
         OciRuntimeException dup = assertThrows(OciRuntimeException.class,
                 () -> fx.runtime.create(id, b.dir(), OciRuntime.Stdio.NULL, null));
-        assertEquals(OciRuntimeException.Kind.ALREADY_EXISTS, dup.kind(), dup.getMessage());
+        assertEquals(ErrorKind.ALREADY_EXISTS, dup.kind(), dup.getMessage());
     }
 
     @Test
@@ -217,7 +215,7 @@ class LinuxRuncTest {
             assertTrue(Files.exists(images.resolve("inventory.img")), "criu image written");
         } catch (OciRuntimeException.CheckpointNotSupported e) {
             assertTrue(e.getMessage().contains("criu"), e.getMessage());
-            assertEquals(OciRuntimeException.Kind.FAILED_PRECONDITION, e.kind());
+            assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind());
             assertTrue(e.getMessage().startsWith("checkpoint of " + id + " is not possible: "), e.getMessage());
         }
     }

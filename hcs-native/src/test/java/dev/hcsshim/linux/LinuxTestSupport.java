@@ -28,6 +28,19 @@ final class LinuxTestSupport {
         return "hcsj-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
     }
 
+    /** runc can create containers here: it is installed and we are root. */
+    static boolean canRunRunc() {
+        return runcAvailable() && LibC.INSTANCE.getuid() == 0;
+    }
+
+    /** The tests' parent cgroup in every v1 hierarchy, once no container uses it. */
+    static void removeCgroupParent(String name) {
+        for (String ctl : java.util.List.of("memory", "cpu,cpuacct", "pids", "freezer", "blkio", "devices", "cpuset",
+                "net_cls,net_prio", "perf_event", "hugetlb", "rdma", "misc", "systemd")) {
+            new java.io.File("/sys/fs/cgroup/" + ctl + "/" + name).delete();
+        }
+    }
+
     static boolean runcAvailable() {
         return Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc"));
     }

@@ -1,5 +1,6 @@
 package dev.hcsshim.ttrpc;
 
+import dev.hcsshim.errdefs.ClassifiedError;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -9,71 +10,119 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.NoSuchElementException;
+import java.nio.file.NotDirectoryException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Maps exceptions escaping a service to gRPC status codes (containerd's errdefs read the
- * code), identically for ttrpc and gRPC. Known conditions never surface as a bare UNKNOWN.
+ * Turns what a call failed with into its gRPC status, once per call: the {@link #interceptor()}
+ * both servers install is the one place. The kind of a failure is decided where it happens
+ * (a {@link StatusRuntimeException} from a check, a {@link ClassifiedError} from the runtime);
+ * this class does not guess it from exception types. What is left unclassified is Unknown
+ * (containerd's own answer for an error it cannot place) or, for a programming error, Internal.
+ * Descriptions are for people: they never show Java class names.
  */
 public final class StatusMapper {
+    private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+    /** "java.nio.file.NoSuchFileException: " or "NoSuchFileException: " at the start of a message part. */
+    private static final Pattern CLASS_NAME = Pattern.compile(
+            "(?:\\b[a-z_][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|\\b)|\\b[A-Z][\\w$]*(?:Exception|Error):\\s*");
+
     private StatusMapper() {}
 
     public static Status toStatus(Throwable t) {
         Throwable cause = unwrap(t);
         return switch (cause) {
-            case StatusRuntimeException e -> e.getStatus();
-            case StatusException e -> e.getStatus();
-            case IllegalArgumentException e -> withMessage(Status.INVALID_ARGUMENT, e);
-            case NoSuchElementException e -> withMessage(Status.NOT_FOUND, e);
-            case NoSuchFileException e -> withMessage(Status.NOT_FOUND, e);
-            case FileAlreadyExistsException e -> withMessage(Status.ALREADY_EXISTS, e);
-            // CancellationException is an IllegalStateException: test it first.
-            case CancellationException e -> withMessage(Status.CANCELLED, e);
-            case IllegalStateException e -> withMessage(Status.FAILED_PRECONDITION, e);
-            case UnsupportedOperationException e -> withMessage(Status.UNIMPLEMENTED, e);
-            case TimeoutException e -> withMessage(Status.DEADLINE_EXCEEDED, e);
-            case InterruptedException e -> withMessage(Status.CANCELLED, e);
-            default -> {
-                Status fromGrpc = Status.fromThrowable(cause); // finds a status deeper in the chain
-                yield fromGrpc.getCode() != Status.Code.UNKNOWN ? fromGrpc : withMessage(Status.UNKNOWN, cause);
-            }
+            case StatusRuntimeException e -> readable(e.getStatus());
+            case StatusException e -> readable(e.getStatus());
+            case ClassifiedError c -> Status.fromCode(c.kind().code()).withDescription(describe(cause)).withCause(cause);
+            // argument checks (ours, and the JDK's on request text, e.g. a path with a NUL) refuse bad input
+            case IllegalArgumentException e -> Status.INVALID_ARGUMENT.withDescription(describe(e)).withCause(e);
+            case CancellationException e -> Status.CANCELLED.withDescription("cancelled").withCause(e);
+            case InterruptedException e -> Status.CANCELLED.withDescription("interrupted").withCause(e);
+            case InterruptedIOException e -> Status.CANCELLED.withDescription(describe(e)).withCause(e);
+            // unchecked: a programming error; checked (our own I/O above all): a failure nobody placed
+            case RuntimeException e -> unclassified(Status.INTERNAL, e);
+            case Error e -> unclassified(Status.INTERNAL, e);
+            default -> unclassified(Status.UNKNOWN, cause);
         };
     }
 
-    /** Replaces an UNKNOWN that carries a cause (e.g. {@code onError(new IllegalStateException())}) by the mapped status. */
-    public static Status remap(Status status) {
-        if (status.getCode() == Status.Code.UNKNOWN && status.getCause() != null) {
-            Status mapped = toStatus(status.getCause());
-            if (mapped.getCode() != Status.Code.UNKNOWN) return mapped;
+    /** Our own failure nobody classified. Logged with its stack: the description is all the caller gets. */
+    private static Status unclassified(Status base, Throwable t) {
+        String what = describe(t);
+        log.warn("call failed ({}): {}", base.getCode(), what, t);
+        return base.withDescription(base.getCode() == Status.Code.INTERNAL ? "internal error: " + what : what).withCause(t);
+    }
+
+    /** A status a handler closed with through {@code onError(e)}: gRPC hands it over as Unknown with e as cause. */
+    static Status remap(Status status) {
+        if (status.getCode() == Status.Code.UNKNOWN && status.getDescription() == null && status.getCause() != null) {
+            return toStatus(status.getCause());
         }
-        return status;
+        return readable(status);
     }
 
     private static Throwable unwrap(Throwable t) {
         // wrappers that only carry the real failure (UncheckedIOException carries IOExceptions through lambdas)
         while ((t instanceof CompletionException || t instanceof ExecutionException
-                || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
+                || t instanceof UncheckedIOException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;
     }
 
-    private static Status withMessage(Status base, Throwable t) {
-        String msg = t.getMessage();
-        if (msg == null) msg = t.getClass().getSimpleName();
-        if (t instanceof NoSuchFileException || t instanceof FileAlreadyExistsException) {
-            msg = t.getClass().getSimpleName() + ": " + msg;
-        }
-        return base.withDescription(msg).withCause(t);
+    private static Status readable(Status s) {
+        String d = s.getDescription();
+        return d == null ? s : s.withDescription(withoutClassNames(d));
     }
 
-    /** The same mapping as a gRPC interceptor: thrown exceptions and UNKNOWN-with-cause closes are remapped. */
+    /** A failure in words: the file and what happened to it, or the message; never a class name. */
+    public static String describe(Throwable t) {
+        if (t instanceof FileSystemException fs) {
+            String reason = fs.getReason() != null ? fs.getReason() : reasonOf(fs);
+            String file = fs.getFile() == null ? "" : fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile());
+            return file.isEmpty() ? reason : file + ": " + reason;
+        }
+        String msg = t.getMessage();
+        Throwable cause = t.getCause();
+        // new IOException(cause) and friends repeat the cause's toString(), class name included
+        if (cause != null && cause != t && (msg == null || msg.equals(cause.toString()))) {
+            return describe(cause);
+        }
+        if (msg == null || msg.isBlank()) {
+            return "no details (see the shim's log)";
+        }
+        return withoutClassNames(msg);
+    }
+
+    static String withoutClassNames(String text) {
+        return CLASS_NAME.matcher(text).replaceAll("");
+    }
+
+    private static String reasonOf(FileSystemException e) {
+        return switch (e) {
+            case NoSuchFileException x -> "no such file or directory";
+            case FileAlreadyExistsException x -> "file exists";
+            case AccessDeniedException x -> "permission denied";
+            case DirectoryNotEmptyException x -> "directory not empty";
+            case NotDirectoryException x -> "not a directory";
+            default -> "file system error";
+        };
+    }
+
+    /** The mapping as a server interceptor: thrown exceptions and {@code onError} closes get their status here. */
     public static ServerInterceptor interceptor() {
         return Interceptor.INSTANCE;
     }

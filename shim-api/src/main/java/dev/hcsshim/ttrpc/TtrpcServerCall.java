@@ -68,7 +68,7 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
                 if (closed.get()) return;
                 listener.onReady();
             } catch (Throwable t) {
-                close(StatusMapper.toStatus(t), new Metadata());
+                close(unhandled(t), new Metadata());
             }
         }));
     }
@@ -83,9 +83,17 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
                 request = null;
                 listener.onHalfClose();
             } catch (Throwable t) {
-                close(StatusMapper.toStatus(t), new Metadata());
+                close(unhandled(t), new Metadata());
             }
         });
+    }
+
+    /**
+     * A failure no interceptor turned into a status. Failures get their status in one place, the
+     * {@link StatusMapper#interceptor()} servers install; this is only the transport's last resort.
+     */
+    private Status unhandled(Throwable t) {
+        return Status.INTERNAL.withDescription("unhandled failure in " + method.getFullMethodName()).withCause(t);
     }
 
     /** Ends the call from outside (connection loss, shutdown); the handler sees a cancelled Context. */
@@ -145,7 +153,7 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
     @Override
     public void close(Status status, Metadata trailers) {
         if (!closed.compareAndSet(false, true)) return;
-        Status s = StatusMapper.remap(status);
+        Status s = status;
         if (s.isOk() && response == null) {
             s = Status.INTERNAL.withDescription("no response message for unary call " + method.getFullMethodName());
         }

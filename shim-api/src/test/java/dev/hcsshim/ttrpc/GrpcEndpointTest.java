@@ -91,10 +91,12 @@ class GrpcEndpointTest {
     void errorsMapAsOverTtrpc() {
         for (String method : new String[] {"Throw", "OnError"}) {
             var m = TestService.unary(method, StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> grpcCall(m, "IllegalStateException", null));
-            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), method);
-            StatusRuntimeException nf = assertThrows(StatusRuntimeException.class, () -> grpcCall(renamed(m), "NoSuchFileException", null));
-            assertEquals(Status.Code.NOT_FOUND, nf.getStatus().getCode(), method);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> grpcCall(m, "Classified", null));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), method);
+            assertEquals("container does not exist", e.getStatus().getDescription(), method);
+            StatusRuntimeException io = assertThrows(StatusRuntimeException.class, () -> grpcCall(renamed(m), "NoSuchFileException", null));
+            assertEquals(Status.Code.UNKNOWN, io.getStatus().getCode(), method);
+            assertEquals("/nope: no such file or directory", io.getStatus().getDescription(), method);
         }
     }
 

@@ -59,6 +59,11 @@ final class TestService {
 
     static RuntimeException exception(String name) {
         return switch (name) {
+            case "Classified" -> new java.io.UncheckedIOException(
+                    new Classified(dev.hcsshim.errdefs.ErrorKind.NOT_FOUND, "container does not exist"));
+            case "IOExceptionWrappingACause" -> new java.io.UncheckedIOException(
+                    new java.io.IOException(new java.nio.file.AccessDeniedException("/tmp/runc-log.json")));
+            case "NullPointerException" -> new NullPointerException();
             case "IllegalArgumentException" -> new IllegalArgumentException("bad arg");
             case "NoSuchElementException" -> new NoSuchElementException("no such thing");
             case "NoSuchFileException" -> new java.io.UncheckedIOException(new NoSuchFileException("/nope"));
@@ -118,6 +123,21 @@ final class TestService {
                     obs.onCompleted();
                 }))
                 .build();
+    }
+
+    /** A failure classified where it happened, as the runtime layer's are. */
+    static final class Classified extends java.io.IOException implements dev.hcsshim.errdefs.ClassifiedError {
+        private final dev.hcsshim.errdefs.ErrorKind kind;
+
+        Classified(dev.hcsshim.errdefs.ErrorKind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+
+        @Override
+        public dev.hcsshim.errdefs.ErrorKind kind() {
+            return kind;
+        }
     }
 
     @SuppressWarnings("unchecked")

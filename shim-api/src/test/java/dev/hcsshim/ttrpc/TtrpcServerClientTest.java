@@ -50,6 +50,7 @@ class TtrpcServerClientTest {
     private TtrpcEndpoint startServer(TestService svc) throws Exception {
         TtrpcServer server = TtrpcServer.builder()
                 .addService(svc.definition())
+                .intercept(StatusMapper.interceptor())
                 .intercept(TestService.HEADER_INTERCEPTOR)
                 .intercept(Namespaces.interceptor())
                 .build();
@@ -144,23 +145,42 @@ class TtrpcServerClientTest {
 
     @ParameterizedTest
     @CsvSource({
+            "Classified, NOT_FOUND",
             "IllegalArgumentException, INVALID_ARGUMENT",
-            "NoSuchElementException, NOT_FOUND",
-            "NoSuchFileException, NOT_FOUND",
-            "FileAlreadyExistsException, ALREADY_EXISTS",
-            "IllegalStateException, FAILED_PRECONDITION",
-            "UnsupportedOperationException, UNIMPLEMENTED",
-            "TimeoutException, DEADLINE_EXCEEDED",
+            "NoSuchElementException, INTERNAL",
+            "NoSuchFileException, UNKNOWN",
+            "FileAlreadyExistsException, UNKNOWN",
+            "IllegalStateException, INTERNAL",
+            "UnsupportedOperationException, INTERNAL",
+            "TimeoutException, UNKNOWN",
+            "IOExceptionWrappingACause, UNKNOWN",
+            "NullPointerException, INTERNAL",
             "StatusRuntimeException, PERMISSION_DENIED",
-            "RuntimeException, UNKNOWN",
+            "RuntimeException, INTERNAL",
     })
-    void exceptionsMapToStatusCodes(String exception, Status.Code expected) {
+    void exceptionsMapToStatusCodesOnlyByWhatTheyDeclare(String exception, Status.Code expected) {
         for (var method : List.of(TestService.THROW, TestService.ON_ERROR)) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> client.blockingCall(method, StringValue.of(exception), null, BOUND));
             assertEquals(expected, e.getStatus().getCode(), method.getBareMethodName() + " " + exception);
-            assertNotNull(e.getStatus().getDescription());
+            String description = e.getStatus().getDescription();
+            assertNotNull(description);
+            assertFalse(description.matches("(?s).*\\w+(Exception|Error)\\b.*"), "a class name in: " + description);
         }
+    }
+
+    @Test
+    void ourOwnFileFailuresReadAsWordsNotAsNotFound() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> client.blockingCall(TestService.THROW, StringValue.of("NoSuchFileException"), null, BOUND));
+        assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
+        assertEquals("/nope: no such file or directory", e.getStatus().getDescription());
+        StatusRuntimeException wrapped = assertThrows(StatusRuntimeException.class,
+                () -> client.blockingCall(TestService.ON_ERROR, StringValue.of("IOExceptionWrappingACause"), null, BOUND));
+        assertEquals("/tmp/runc-log.json: permission denied", wrapped.getStatus().getDescription());
+        StatusRuntimeException bug = assertThrows(StatusRuntimeException.class,
+                () -> client.blockingCall(TestService.THROW, StringValue.of("NullPointerException"), null, BOUND));
+        assertEquals("internal error: no details (see the shim's log)", bug.getStatus().getDescription());
     }
 
     @Test

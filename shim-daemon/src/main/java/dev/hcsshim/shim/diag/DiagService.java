@@ -21,7 +21,6 @@ import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.ProcessStatus;
 import dev.hcsshim.shim.task.TaskService;
 import dev.hcsshim.shim.task.TaskView;
-import dev.hcsshim.ttrpc.StatusMapper;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -203,7 +202,7 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
             if (!(e instanceof io.grpc.StatusRuntimeException)) {
                 log.warn("diag call failed", e);
             }
-            out.onError(StatusMapper.toStatus(e).asRuntimeException());
+            out.onError(e); // mapped once, by the server's StatusMapper interceptor
             return;
         }
         out.onNext(value);

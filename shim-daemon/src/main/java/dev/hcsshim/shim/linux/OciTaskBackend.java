@@ -3,7 +3,6 @@ package dev.hcsshim.shim.linux;
 import com.google.protobuf.Any;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.OciRuntime;
-import dev.hcsshim.linux.OciRuntimeException;
 import dev.hcsshim.linux.OomWatcher;
 import dev.hcsshim.linux.RootfsMounts;
 import dev.hcsshim.proto.types.Mount;
@@ -95,9 +94,6 @@ public final class OciTaskBackend implements TaskBackend {
             if (mounted) {
                 unmountQuietly(rootfs);
             }
-            if (e instanceof OciRuntimeException o) {
-                throw toStatus("create " + spec.id(), o, false);
-            }
             throw e;
         }
     }
@@ -118,7 +114,9 @@ public final class OciTaskBackend implements TaskBackend {
         } catch (IOException | RuntimeException e) {
             log.debug("no readable config.json in {}: {}", bundle, e.toString());
         }
-        forceDelete(runtime(runtimeName, namespace), id);
+        OciRuntime rt = runtime(runtimeName, namespace);
+        rt.adopt(id, bundle); // what a killed daemon's runtime calls left goes with the container
+        forceDelete(rt, id);
         unmountQuietly(bundle.resolve("rootfs"));
     }
 
@@ -153,23 +151,6 @@ public final class OciTaskBackend implements TaskBackend {
         } catch (IOException | RuntimeException e) {
             log.warn("unmount {}: {}", rootfs, e.toString());
         }
-    }
-
-    /**
-     * containerd's error class for a failed runtime command, from the runtime layer's own
-     * classification. For a signal, a container that is not running has finished: containerd's
-     * runc shim answers NotFound ("process already finished") there, and so do we.
-     */
-    static RuntimeException toStatus(String what, IOException e, boolean signal) {
-        OciRuntimeException.Kind kind = e instanceof OciRuntimeException o ? o.kind() : OciRuntimeException.Kind.OTHER;
-        return switch (kind) {
-            case NOT_FOUND -> signal ? Errdefs.notFound("%s: process already finished", what) : Errdefs.notFound("%s: %s", what, e.getMessage());
-            case FAILED_PRECONDITION -> signal ? Errdefs.notFound("%s: process already finished", what)
-                    : Errdefs.failedPrecondition("%s: %s", what, e.getMessage());
-            case ALREADY_EXISTS -> Errdefs.alreadyExists("%s: %s", what, e.getMessage());
-            case INVALID_SPEC -> Errdefs.invalidArgument("%s: %s", what, e.getMessage());
-            case OTHER -> io.grpc.Status.UNKNOWN.withDescription(what + ": " + e.getMessage()).asRuntimeException();
-        };
     }
 
     /** One OCI container. */
@@ -219,47 +200,28 @@ public final class OciTaskBackend implements TaskBackend {
                 return new OciProcess(id + "/" + execId, started, io, rt, null);
             } catch (IOException | RuntimeException e) {
                 io.close();
-                if (e instanceof OciRuntimeException o) {
-                    throw toStatus("exec " + execId + " in " + id, o, false);
-                }
                 throw e;
             }
         }
 
         @Override
         public void kill(int signal, boolean all) throws IOException {
-            try {
-                rt.kill(id, signal, all);
-            } catch (IOException e) {
-                throw toStatus("kill " + id, e, true);
-            }
+            rt.kill(id, signal, all);
         }
 
         @Override
         public void pause() throws IOException {
-            try {
-                rt.pause(id);
-            } catch (IOException e) {
-                throw toStatus("pause " + id, e, false);
-            }
+            rt.pause(id);
         }
 
         @Override
         public void resume() throws IOException {
-            try {
-                rt.resume(id);
-            } catch (IOException e) {
-                throw toStatus("resume " + id, e, false);
-            }
+            rt.resume(id);
         }
 
         @Override
         public void update(byte[] resourcesJson) throws IOException {
-            try {
-                rt.update(id, new String(resourcesJson, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw Errdefs.invalidArgument("update %s: %s", id, e.getMessage());
-            }
+            rt.update(id, new String(resourcesJson, StandardCharsets.UTF_8));
         }
 
         @Override
@@ -280,11 +242,7 @@ public final class OciTaskBackend implements TaskBackend {
         @Override
         public void checkpoint(Path imagePath, Any options) throws IOException {
             Path work = Files.createTempDirectory(bundle, "criu-work");
-            try {
-                rt.checkpoint(id, imagePath, work, false);
-            } catch (IOException e) {
-                throw Errdefs.failedPrecondition("checkpoint %s: %s", id, e.getMessage());
-            }
+            rt.checkpoint(id, imagePath, work, false);
         }
 
         @Override

@@ -41,7 +41,6 @@ import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.proto.types.task.ProcessInfo;
 import dev.hcsshim.shim.IdRules;
-import dev.hcsshim.ttrpc.StatusMapper;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -460,13 +459,13 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         }
     }
 
-    /** Runs a unary handler: its value is the answer, its exception the status (mapped by the server's interceptor). */
+    /** Runs a unary handler: its value is the answer, its exception the status (mapped once, by the server's StatusMapper interceptor). */
     private static <T> void answer(StreamObserver<T> out, Callable<T> handler) {
         T value;
         try {
             value = handler.call();
         } catch (Exception e) {
-            out.onError(StatusMapper.toStatus(e).asRuntimeException());
+            out.onError(e);
             return;
         }
         out.onNext(value);

@@ -3,6 +3,7 @@ package dev.hcsshim.shim.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -92,8 +93,24 @@ class TaskApiIT {
         }
     }
 
+    /** The code of a refused call; its description must read as words, never as Java class names. */
     private static Code codeOf(Runnable call) {
-        return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
+        io.grpc.Status status = assertThrows(StatusRuntimeException.class, call::run).getStatus();
+        String description = String.valueOf(status.getDescription());
+        assertFalse(description.matches("(?s).*\\b\\w+(Exception|Error)\\b.*"), "a class name in: " + description);
+        return status.getCode();
+    }
+
+    @Test
+    void aRuntimeFailureArrivesWithItsKindInRuncsWords() {
+        call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder().setId(TASK).setExecId("nobin")
+                .setSpec(processSpec("/no/such/binary")).build());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(TASK).setExecId("nobin").build()));
+        assertEquals(Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("stat /no/such/binary: no such file or directory"),
+                e.getStatus().getDescription());
+        call(TaskGrpc.getDeleteMethod(), dev.hcsshim.proto.task.v2.DeleteRequest.newBuilder().setId(TASK).setExecId("nobin").build());
     }
 
     @Test
