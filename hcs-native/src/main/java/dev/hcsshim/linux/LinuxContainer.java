@@ -1,5 +1,6 @@
 package dev.hcsshim.linux;
 
+import dev.hcsshim.process.ExitStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

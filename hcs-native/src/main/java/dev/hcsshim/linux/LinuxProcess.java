@@ -1,5 +1,6 @@
 package dev.hcsshim.linux;
 
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

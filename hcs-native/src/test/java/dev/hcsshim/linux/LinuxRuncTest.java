@@ -1,5 +1,6 @@
 package dev.hcsshim.linux;
 
+import dev.hcsshim.process.ExitStatus;
 import static dev.hcsshim.linux.LinuxTestSupport.newId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -10,7 +10,7 @@ import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.proto.runhcs.options.ProcessDetails;
 import dev.hcsshim.proto.runhcs.stats.Statistics;
 import dev.hcsshim.shim.task.CreateSpec;
-import dev.hcsshim.shim.task.ExitStatus;
+import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TypeUrls;
