@@ -1,9 +1,9 @@
 package dev.hcsshim.linux;
 
-import dev.hcsshim.process.ExitStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.hcsshim.linux;
 
-import dev.hcsshim.process.ExitStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hcsshim.process.ExitStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

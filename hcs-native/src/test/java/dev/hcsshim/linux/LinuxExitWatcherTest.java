@@ -1,12 +1,12 @@
 package dev.hcsshim.linux;
 
-import dev.hcsshim.process.ExitStatus;
 import static dev.hcsshim.linux.LinuxTestSupport.await;
 import static dev.hcsshim.linux.LinuxTestSupport.procState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,6 +61,25 @@ class LinuxExitWatcherTest {
         ExitStatus st = exit.get(10, TimeUnit.SECONDS);
         assertEquals(137, st.status());
         assertEquals(9, st.signal());
+    }
+
+    @Test
+    void signalGoesThroughThePidfdAndIsRefusedOnceReaped() throws Exception {
+        int pid;
+        var g = watcher.guard();
+        try {
+            pid = orphanPid("sleep 100 >/dev/null 2>&1 & echo $!");
+        } catch (Exception e) {
+            g.close();
+            throw e;
+        }
+        var exit = watcher.watch(pid);
+        g.close();
+        assertTrue(watcher.signal(pid, 15), "a live watched process is signalled");
+        assertEquals(128 + 15, exit.get(10, TimeUnit.SECONDS).status());
+        // Reaped: its pid may belong to someone else by now, so it is never signalled again.
+        assertFalse(watcher.signal(pid, 9));
+        assertFalse(watcher.signal(pid, 0));
     }
 
     @org.junit.jupiter.api.RepeatedTest(5)

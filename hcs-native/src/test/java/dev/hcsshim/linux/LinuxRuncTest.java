@@ -1,6 +1,5 @@
 package dev.hcsshim.linux;
 
-import dev.hcsshim.process.ExitStatus;
 import static dev.hcsshim.linux.LinuxTestSupport.newId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hcsshim.fixtures.BusyboxBundle;
+import dev.hcsshim.process.ExitStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

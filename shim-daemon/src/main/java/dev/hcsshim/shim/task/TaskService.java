@@ -108,10 +108,10 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             Options options = optionsOf(req);
             // A terminal merges stderr into stdout; CRI names a stderr FIFO anyway, which stays unused.
             StdioSpec stdio = new StdioSpec(req.getStdin(), req.getStdout(), req.getStderr(), req.getTerminal());
-            Path bundle = bundleOf(req);
             reserve(req.getId());
             ShimTask task;
             try {
+                Path bundle = bundleOf(req);
                 ShimProcess init = new ShimProcess(req.getId(), "", stdio, null);
                 CreateSpec spec = new CreateSpec(namespace, req.getId(), bundle, req.getRootfsList(), stdio,
                         req.getCheckpoint(), options);

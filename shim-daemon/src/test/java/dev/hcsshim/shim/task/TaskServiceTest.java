@@ -189,6 +189,8 @@ class TaskServiceTest {
         assertEquals(List.of(), backend.calls);
         create("t");
         assertEquals(Code.ALREADY_EXISTS, codeOf(() -> create("t")));
+        assertEquals(Code.ALREADY_EXISTS, codeOf(() -> call(svc::create,
+                CreateTaskRequest.newBuilder().setId("t").setBundle("/nonexistent").build())), "the id is checked first");
         assertEquals(List.of("create t"), backend.calls);
     }
 
