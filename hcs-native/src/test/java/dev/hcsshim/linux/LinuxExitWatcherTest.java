@@ -45,8 +45,10 @@ class LinuxExitWatcherTest {
         }
     }
 
-    @Test
-    void killedProcessReports128PlusSignal() throws Exception {
+    /** A re-parented sleep, watched. */
+    private record Sleeper(int pid, java.util.concurrent.CompletableFuture<ExitStatus> exit) {}
+
+    private Sleeper watchedSleeper() throws Exception {
         int pid;
         var g = watcher.guard();
         try {
@@ -57,6 +59,14 @@ class LinuxExitWatcherTest {
         }
         var exit = watcher.watch(pid);
         g.close();
+        return new Sleeper(pid, exit);
+    }
+
+    @Test
+    void killedProcessReports128PlusSignal() throws Exception {
+        Sleeper sleeper = watchedSleeper();
+        int pid = sleeper.pid();
+        var exit = sleeper.exit();
         LibC.INSTANCE.kill(pid, 9);
         ExitStatus st = exit.get(10, TimeUnit.SECONDS);
         assertEquals(137, st.status());
@@ -65,16 +75,9 @@ class LinuxExitWatcherTest {
 
     @Test
     void signalGoesThroughThePidfdAndIsRefusedOnceReaped() throws Exception {
-        int pid;
-        var g = watcher.guard();
-        try {
-            pid = orphanPid("sleep 100 >/dev/null 2>&1 & echo $!");
-        } catch (Exception e) {
-            g.close();
-            throw e;
-        }
-        var exit = watcher.watch(pid);
-        g.close();
+        Sleeper sleeper = watchedSleeper();
+        int pid = sleeper.pid();
+        var exit = sleeper.exit();
         assertTrue(watcher.signal(pid, 15), "a live watched process is signalled");
         assertEquals(128 + 15, exit.get(10, TimeUnit.SECONDS).status());
         // Reaped: its pid may belong to someone else by now, so it is never signalled again.
