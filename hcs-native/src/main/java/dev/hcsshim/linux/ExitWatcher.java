@@ -2,6 +2,7 @@ package dev.hcsshim.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -286,7 +287,7 @@ public final class ExitWatcher implements AutoCloseable {
                     pending.put(w.pidfd, w); // readable but not reapable yet: keep watching
                     return;
                 }
-                st = ExitStatus.fromSiginfo(siginfo.getInt(16), siginfo.getInt(8), siginfo.getInt(24));
+                st = fromSiginfo(siginfo.getInt(8), siginfo.getInt(24));
             } catch (LastErrorException e) {
                 err = Fds.io("waitid(P_PIDFD) for pid " + w.pid
                         + (e.getErrorCode() == LibC.ECHILD ? " (not our child, or reaped elsewhere)" : ""), e);
@@ -303,6 +304,17 @@ public final class ExitWatcher implements AutoCloseable {
             if (fst != null) w.future.complete(fst);
             else w.future.completeExceptionally(ferr);
         });
+    }
+
+    /** The exit waitid reported, from its si_code and si_status. */
+    private static ExitStatus fromSiginfo(int siCode, int siStatus) {
+        java.time.Instant now = java.time.Instant.now();
+        return switch (siCode) {
+            case LibC.CLD_EXITED -> ExitStatus.exited(siStatus & 0xff, now);
+            case LibC.CLD_KILLED -> ExitStatus.killed(siStatus, false, now);
+            case LibC.CLD_DUMPED -> ExitStatus.killed(siStatus, true, now);
+            default -> ExitStatus.exited(255, now); // not a termination
+        };
     }
 
     /** Reaps zombie children that nobody watches and the JVM does not own. */

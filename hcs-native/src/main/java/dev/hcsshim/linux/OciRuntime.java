@@ -3,6 +3,7 @@ package dev.hcsshim.linux;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hcsshim.errdefs.ErrorKind;
+import dev.hcsshim.process.ExitStatus;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

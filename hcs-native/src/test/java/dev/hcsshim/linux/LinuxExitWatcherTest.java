@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,14 +40,15 @@ class LinuxExitWatcherTest {
             release();
             g.close();
             ExitStatus st = exit.get(10, TimeUnit.SECONDS);
-            assertEquals(pid, st.pid());
             assertEquals(0, st.status());
             assertFalse(st.signaled());
         }
     }
 
-    @Test
-    void killedProcessReports128PlusSignal() throws Exception {
+    /** A re-parented sleep, watched. */
+    private record Sleeper(int pid, java.util.concurrent.CompletableFuture<ExitStatus> exit) {}
+
+    private Sleeper watchedSleeper() throws Exception {
         int pid;
         var g = watcher.guard();
         try {
@@ -57,10 +59,30 @@ class LinuxExitWatcherTest {
         }
         var exit = watcher.watch(pid);
         g.close();
+        return new Sleeper(pid, exit);
+    }
+
+    @Test
+    void killedProcessReports128PlusSignal() throws Exception {
+        Sleeper sleeper = watchedSleeper();
+        int pid = sleeper.pid();
+        var exit = sleeper.exit();
         LibC.INSTANCE.kill(pid, 9);
         ExitStatus st = exit.get(10, TimeUnit.SECONDS);
         assertEquals(137, st.status());
         assertEquals(9, st.signal());
+    }
+
+    @Test
+    void signalGoesThroughThePidfdAndIsRefusedOnceReaped() throws Exception {
+        Sleeper sleeper = watchedSleeper();
+        int pid = sleeper.pid();
+        var exit = sleeper.exit();
+        assertTrue(watcher.signal(pid, 15), "a live watched process is signalled");
+        assertEquals(128 + 15, exit.get(10, TimeUnit.SECONDS).status());
+        // Reaped: its pid may belong to someone else by now, so it is never signalled again.
+        assertFalse(watcher.signal(pid, 9));
+        assertFalse(watcher.signal(pid, 0));
     }
 
     @org.junit.jupiter.api.RepeatedTest(5)

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.fixtures.BusyboxBundle;
+import dev.hcsshim.process.ExitStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.hcsshim.shim;
 
 import com.google.protobuf.Timestamp;
+import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
 import dev.hcsshim.shim.linux.OciTaskBackend;
-import dev.hcsshim.shim.task.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

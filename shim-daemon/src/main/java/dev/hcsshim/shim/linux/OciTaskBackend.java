@@ -5,12 +5,12 @@ import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.OciRuntime;
 import dev.hcsshim.linux.OomWatcher;
 import dev.hcsshim.linux.RootfsMounts;
+import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.types.Mount;
 import dev.hcsshim.shim.TaskGrouping;
 import dev.hcsshim.shim.stdio.ProcessStdio;
 import dev.hcsshim.shim.task.CreateSpec;
 import dev.hcsshim.shim.task.Errdefs;
-import dev.hcsshim.shim.task.ExitStatus;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TypeUrls;
@@ -104,6 +104,11 @@ public final class OciTaskBackend implements TaskBackend {
             oomWatcher = new OomWatcher();
         }
         return oomWatcher;
+    }
+
+    @Override
+    public String resourcesType() {
+        return TypeUrls.LINUX_RESOURCES;
     }
 
     @Override
@@ -283,15 +288,16 @@ public final class OciTaskBackend implements TaskBackend {
         private final String name;
         private final int pid;
         private final ProcessStdio io;
+        private final ExitWatcher watcher;
         private final CompletableFuture<ExitStatus> exited;
 
         OciProcess(String name, OciRuntime.Started started, ProcessStdio io, OciRuntime rt, String initOf) {
             this.name = name;
             this.pid = started.pid();
             this.io = io;
+            this.watcher = rt.watcher();
             // The exit counts once the output it wrote has been relayed.
-            this.exited = started.exit().thenCompose(status -> io.drained()
-                    .thenApply(v -> new ExitStatus(status.signaled() ? 128 + status.signal() : status.status(), status.exitedAt())));
+            this.exited = started.exit().thenCompose(status -> io.drained().thenApply(v -> status));
         }
 
         @Override
@@ -304,15 +310,14 @@ public final class OciTaskBackend implements TaskBackend {
             return exited;
         }
 
+        /**
+         * Through the process's pidfd, so a pid reused after the reap is never hit: once the
+         * process is reaped (or is a zombie) the signal is answered NotFound.
+         */
         @Override
         public void signal(int signal) throws IOException {
-            if (exited.isDone()) {
+            if (!watcher.signal(pid, signal)) {
                 throw Errdefs.notFound("%s: process already finished", name);
-            }
-            try {
-                dev.hcsshim.linux.LibC.INSTANCE.kill(pid, signal);
-            } catch (com.sun.jna.LastErrorException e) {
-                throw Errdefs.notFound("%s: process already finished (errno %d)", name, e.getErrorCode());
             }
         }
 

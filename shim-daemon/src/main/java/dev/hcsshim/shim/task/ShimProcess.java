@@ -1,5 +1,6 @@
 package dev.hcsshim.shim.task;
 
+import dev.hcsshim.process.ExitStatus;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
@@ -9,12 +10,19 @@ import java.util.concurrent.CompletableFuture;
  * A task's init process or one of its execs, as containerd sees it: a small state machine
  * (created -> running <-> paused -> stopped -> deleted) in which every operation names the states
  * it is allowed from and is refused elsewhere with FailedPrecondition ("cannot X in state Y"),
- * as containerd's runc shim does. The owning {@link ShimTask} serialises transitions.
+ * as containerd's runc shim does.
+ *
+ * <p>An operation that needs the runtime (start, pause, delete...) is a transition: it is begun
+ * under the owning {@link ShimTask}'s lock, runs the runtime call without it, and is committed
+ * under it again. While one is under way no other may begin, and an exit that arrives is held
+ * back until the commit, so its TaskExit follows what the transition published. Every method
+ * here is called with the task's lock held.
  */
 final class ShimProcess {
     final String taskId;
     /** Empty for the init process. */
     final String execId;
+    /** The stdio containerd asked for (State reports it as given). */
     final StdioSpec stdio;
     /** The OCI process spec (JSON) of an exec; null for the init. */
     final byte[] execSpec;
@@ -22,6 +30,10 @@ final class ShimProcess {
     private ProcessStatus status = ProcessStatus.CREATED;
     private TaskBackend.Process backend;
     private ExitStatus exit;
+    /** The transition under way, or null. */
+    private String underWay;
+    /** An exit that arrived during a transition, published when it commits. */
+    private ExitStatus heldExit;
     /** Completed once with the exit; every Wait gets the same answer. */
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
 
@@ -72,6 +84,31 @@ final class ShimProcess {
         }
     }
 
+    /** Begins a transition: refused outside {@code allowed} and while another one is under way. */
+    void begin(String operation, Set<ProcessStatus> allowed) {
+        require(operation, allowed);
+        if (underWay != null) {
+            throw Errdefs.failedPrecondition("cannot %s %s while %s is under way", operation, describe(), underWay);
+        }
+        underWay = operation;
+    }
+
+    boolean inTransition() {
+        return underWay != null;
+    }
+
+    /** Ends the transition; returns the exit held back during it, if any. */
+    ExitStatus end() {
+        underWay = null;
+        ExitStatus held = heldExit;
+        heldExit = null;
+        return held;
+    }
+
+    void holdExit(ExitStatus status) {
+        heldExit = status;
+    }
+
     void moveTo(ProcessStatus next) {
         status = next;
     }
@@ -94,7 +131,7 @@ final class ShimProcess {
     /** A process that was deleted before it ever ran still answers Wait. */
     void markNeverRan() {
         if (exit == null) {
-            exit = new ExitStatus(0, Instant.now());
+            exit = ExitStatus.exited(0, Instant.now());
         }
         status = ProcessStatus.STOPPED;
         exited.complete(exit);
@@ -105,6 +142,8 @@ final class ShimProcess {
     }
 
     static final Set<ProcessStatus> CREATED_ONLY = EnumSet.of(ProcessStatus.CREATED);
+    static final Set<ProcessStatus> RUNNING_ONLY = EnumSet.of(ProcessStatus.RUNNING);
+    static final Set<ProcessStatus> PAUSED_ONLY = EnumSet.of(ProcessStatus.PAUSED);
     static final Set<ProcessStatus> LIVE = EnumSet.of(ProcessStatus.RUNNING, ProcessStatus.PAUSED);
     static final Set<ProcessStatus> DELETABLE = EnumSet.of(ProcessStatus.CREATED, ProcessStatus.STOPPED);
 }

@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.task;
 
 import com.google.protobuf.Any;
+import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,12 @@ public interface TaskBackend {
 
     /** Mounts the rootfs and creates the compute system with its init process created, not started. */
     Task create(CreateSpec spec) throws IOException;
+
+    /**
+     * The type name of the OCI resources Update carries on this platform, as containerd's
+     * typeurl registry names it ({@link TypeUrls#LINUX_RESOURCES} or {@link TypeUrls#WINDOWS_RESOURCES}).
+     */
+    String resourcesType();
 
     /**
      * containerd's {@code delete} after the shim is gone: force-remove whatever is left of the

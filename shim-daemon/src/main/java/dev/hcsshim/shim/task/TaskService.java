@@ -1,7 +1,11 @@
 package dev.hcsshim.shim.task;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.events.TaskCheckpointed;
 import dev.hcsshim.proto.events.TaskCreate;
 import dev.hcsshim.proto.events.TaskDelete;
@@ -43,10 +47,14 @@ import dev.hcsshim.proto.types.task.ProcessInfo;
 import dev.hcsshim.shim.IdRules;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -59,6 +67,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskService extends TaskGrpc.TaskImplBase {
     private static final Logger log = LoggerFactory.getLogger(TaskService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The highest signal number Linux has (SIGRTMAX); Windows' console events are below it. */
+    static final int MAX_SIGNAL = 64;
 
     private final String namespace;
     private final TaskBackend backend;
@@ -66,6 +77,8 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     private final Options defaultOptions;
     private final Runnable onShutdown;
     private final Map<String, ShimTask> tasks = new ConcurrentHashMap<>();
+    /** Ids of the tasks whose Create is under way; a task leaves it only once it is in {@link #tasks}. */
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
 
     public TaskService(String namespace, TaskBackend backend, EventSink events, Options defaultOptions, Runnable onShutdown) {
         this.namespace = namespace;
@@ -91,23 +104,21 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     public void create(CreateTaskRequest req, StreamObserver<CreateTaskResponse> out) {
         answer(out, () -> {
             IdRules.requireValid("task id", req.getId());
-            if (req.getTerminal() && !req.getStderr().isEmpty()) {
-                throw Errdefs.invalidArgument("a terminal has no separate stderr (task %s)", req.getId());
-            }
             Options options = optionsOf(req);
+            // A terminal merges stderr into stdout; CRI names a stderr FIFO anyway, which stays unused.
             StdioSpec stdio = new StdioSpec(req.getStdin(), req.getStdout(), req.getStderr(), req.getTerminal());
-            ShimProcess init = new ShimProcess(req.getId(), "", stdio, null);
-            synchronized (tasks) {
-                if (tasks.containsKey(req.getId())) {
-                    throw Errdefs.alreadyExists("task %s already exists", req.getId());
-                }
-                CreateSpec spec = new CreateSpec(namespace, req.getId(), Path.of(req.getBundle()),
-                        req.getRootfsList(), stdio, req.getCheckpoint(), options);
+            reserve(req.getId());
+            ShimTask task;
+            try {
+                Path bundle = bundleOf(req);
+                ShimProcess init = new ShimProcess(req.getId(), "", stdio, null);
+                CreateSpec spec = new CreateSpec(namespace, req.getId(), bundle, req.getRootfsList(), stdio,
+                        req.getCheckpoint(), options);
                 TaskBackend.Task created = backend.create(spec);
                 init.attach(created.init());
-                ShimTask task = new ShimTask(req.getId(), req.getBundle(), init, created, events);
-                tasks.put(req.getId(), task);
+                task = new ShimTask(req.getId(), req.getBundle(), init, created, events);
                 synchronized (task) {
+                    tasks.put(req.getId(), task);
                     events.publish("/tasks/create", TaskCreate.newBuilder()
                             .setContainerId(req.getId())
                             .setBundle(req.getBundle())
@@ -119,15 +130,24 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
                             .build());
                     task.watchExit(init);
                 }
-                try {
-                    created.watchOom(() -> events.publish("/tasks/oom", TaskOOM.newBuilder().setContainerId(req.getId()).build()));
-                } catch (IOException e) {
-                    log.warn("task {} runs without OOM events: {}", req.getId(), e.getMessage());
-                }
+            } finally {
+                creating.remove(req.getId());
             }
-            log.info("created task {} (pid {})", req.getId(), init.pid());
-            return CreateTaskResponse.newBuilder().setPid(init.pid()).build();
+            try {
+                task.backend().watchOom(() -> events.publish("/tasks/oom", TaskOOM.newBuilder().setContainerId(req.getId()).build()));
+            } catch (IOException e) {
+                log.warn("task {} runs without OOM events: {}", req.getId(), e.getMessage());
+            }
+            log.info("created task {} (pid {})", req.getId(), task.init.pid());
+            return CreateTaskResponse.newBuilder().setPid(task.init.pid()).build();
         });
+    }
+
+    /** Claims a task id for a Create under way; AlreadyExists if it is served or being created. */
+    private void reserve(String id) {
+        if (tasks.containsKey(id) || !creating.add(id)) {
+            throw Errdefs.alreadyExists("task %s already exists", id);
+        }
     }
 
     @Override
@@ -135,20 +155,25 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         answer(out, () -> {
             ShimTask task = task(req.getId());
             ShimProcess p = task.process(req.getExecId());
-            synchronized (task) {
-                p.require("start", ShimProcess.CREATED_ONLY);
-                if (p.isInit()) {
+            if (p.isInit()) {
+                task.transition(p, "start", ShimProcess.CREATED_ONLY, () -> {}, () -> {
                     task.backend().start();
+                    return null;
+                }, none -> {
                     p.moveTo(ProcessStatus.RUNNING);
                     events.publish("/tasks/start", TaskStart.newBuilder().setContainerId(task.id).setPid(p.pid()).build());
-                } else {
-                    task.init.require("start an exec in", ShimProcess.LIVE);
-                    p.attach(task.backend().exec(p.execId, p.stdio, p.execSpec));
-                    p.moveTo(ProcessStatus.RUNNING);
-                    events.publish("/tasks/exec-started", TaskExecStarted.newBuilder()
-                            .setContainerId(task.id).setExecId(p.execId).setPid(p.pid()).build());
-                    task.watchExit(p);
-                }
+                });
+            } else {
+                task.transition(p, "start", ShimProcess.CREATED_ONLY,
+                        () -> task.init.require("start an exec in", ShimProcess.LIVE),
+                        () -> task.backend().exec(p.execId, p.stdio, p.execSpec),
+                        started -> {
+                            p.attach(started);
+                            p.moveTo(ProcessStatus.RUNNING);
+                            events.publish("/tasks/exec-started", TaskExecStarted.newBuilder()
+                                    .setContainerId(task.id).setExecId(p.execId).setPid(p.pid()).build());
+                            task.watchExit(p);
+                        });
             }
             return StartResponse.newBuilder().setPid(p.pid()).build();
         });
@@ -162,30 +187,34 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             if (!p.isInit()) {
                 synchronized (task) {
                     p.require("delete", ShimProcess.DELETABLE);
+                    if (p.inTransition()) {
+                        throw Errdefs.failedPrecondition("cannot delete %s while it is starting", p.describe());
+                    }
                     task.removeExec(p);
+                    p.markNeverRan();
                 }
                 if (p.backend() != null) {
                     p.backend().close();
                 }
-                p.markNeverRan();
                 return deleteResponse(p);
             }
-            synchronized (task) {
-                p.require("delete", ShimProcess.DELETABLE);
+            task.transition(p, "delete", ShimProcess.DELETABLE, task::requireNoExecUnderWay, () -> {
                 for (ShimProcess exec : task.liveExecs()) {
                     // runc's shim does the same: execs do not outlive the task they belong to.
                     signalQuietly(exec, 9);
                 }
                 task.backend().delete();
                 p.backend().close();
+                return null;
+            }, none -> {
                 p.markNeverRan();
                 p.moveTo(ProcessStatus.DELETED);
                 tasks.remove(task.id);
                 ExitStatus exit = p.exit();
                 events.publish("/tasks/delete", TaskDelete.newBuilder()
                         .setContainerId(task.id).setPid(p.pid())
-                        .setExitStatus(exit.status()).setExitedAt(exit.exitedAtProto()).build());
-            }
+                        .setExitStatus(exit.status()).setExitedAt(timestamp(exit.exitedAt())).build());
+            });
             log.info("deleted task {}", task.id);
             return deleteResponse(p);
         });
@@ -196,18 +225,9 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         answer(out, () -> {
             ShimTask task = task(req.getId());
             IdRules.requireValid("exec id", req.getExecId());
-            String specType = req.getSpec().getTypeUrl();
-            if (!specType.isEmpty() && !specType.endsWith("/Process")) {
-                throw Errdefs.invalidArgument("exec spec must be an OCI process, got %s", req.getSpec().getTypeUrl());
-            }
-            if (req.getSpec().getValue().isEmpty()) {
-                throw Errdefs.invalidArgument("exec %s has no process spec", req.getExecId());
-            }
-            if (req.getTerminal() && !req.getStderr().isEmpty()) {
-                throw Errdefs.invalidArgument("a terminal has no separate stderr (exec %s)", req.getExecId());
-            }
+            byte[] spec = ProcessSpecRules.check(req.getExecId(), req.getSpec());
             StdioSpec stdio = new StdioSpec(req.getStdin(), req.getStdout(), req.getStderr(), req.getTerminal());
-            ShimProcess exec = new ShimProcess(task.id, req.getExecId(), stdio, req.getSpec().getValue().toByteArray());
+            ShimProcess exec = new ShimProcess(task.id, req.getExecId(), stdio, spec);
             synchronized (task) {
                 task.addExec(exec);
                 events.publish("/tasks/exec-added", TaskExecAdded.newBuilder()
@@ -220,6 +240,9 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     @Override
     public void kill(KillRequest req, StreamObserver<Empty> out) {
         answer(out, () -> {
+            if (Integer.compareUnsigned(req.getSignal(), MAX_SIGNAL) > 0) {
+                throw Errdefs.invalidArgument("signal %s is not a signal (0..%d)", Integer.toUnsignedString(req.getSignal()), MAX_SIGNAL);
+            }
             ShimTask task = task(req.getId());
             ShimProcess p = task.process(req.getExecId());
             int signal = req.getSignal() == 0 ? 15 : req.getSignal();
@@ -229,12 +252,15 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
                         throw Errdefs.notFound("process already finished (%s)", p.describe());
                     }
                 }
-                if (p.isInit()) {
-                    task.backend().kill(signal, req.getAll());
-                } else {
+                if (!p.isInit()) {
                     p.require("kill", ShimProcess.LIVE);
-                    p.backend().signal(signal);
                 }
+            }
+            // Unlocked: a signal to a process that exits meanwhile is answered NotFound by the backend.
+            if (p.isInit()) {
+                task.backend().kill(signal, req.getAll());
+            } else {
+                p.backend().signal(signal);
             }
             return Empty.getDefaultInstance();
         });
@@ -257,7 +283,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
                         .setTerminal(p.stdio.terminal())
                         .setExecId(p.execId);
                 if (p.exit() != null) {
-                    b.setExitStatus(p.exit().status()).setExitedAt(p.exit().exitedAtProto());
+                    b.setExitStatus(p.exit().status()).setExitedAt(timestamp(p.exit().exitedAt()));
                 }
                 return b.build();
             }
@@ -291,12 +317,13 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     public void pause(PauseRequest req, StreamObserver<Empty> out) {
         answer(out, () -> {
             ShimTask task = task(req.getId());
-            synchronized (task) {
-                task.init.require("pause", java.util.EnumSet.of(ProcessStatus.RUNNING));
+            task.transition(task.init, "pause", ShimProcess.RUNNING_ONLY, () -> {}, () -> {
                 task.backend().pause();
+                return null;
+            }, none -> {
                 task.init.moveTo(ProcessStatus.PAUSED);
                 events.publish("/tasks/paused", TaskPaused.newBuilder().setContainerId(task.id).build());
-            }
+            });
             return Empty.getDefaultInstance();
         });
     }
@@ -305,12 +332,13 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     public void resume(ResumeRequest req, StreamObserver<Empty> out) {
         answer(out, () -> {
             ShimTask task = task(req.getId());
-            synchronized (task) {
-                task.init.require("resume", java.util.EnumSet.of(ProcessStatus.PAUSED));
+            task.transition(task.init, "resume", ShimProcess.PAUSED_ONLY, () -> {}, () -> {
                 task.backend().resume();
+                return null;
+            }, none -> {
                 task.init.moveTo(ProcessStatus.RUNNING);
                 events.publish("/tasks/resumed", TaskResumed.newBuilder().setContainerId(task.id).build());
-            }
+            });
             return Empty.getDefaultInstance();
         });
     }
@@ -322,12 +350,11 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             if (req.getPath().isEmpty() || !Path.of(req.getPath()).isAbsolute()) {
                 throw Errdefs.invalidArgument("checkpoint path must be absolute, got %s", req.getPath());
             }
-            synchronized (task) {
-                task.init.require("checkpoint", ShimProcess.LIVE);
+            task.transition(task.init, "checkpoint", ShimProcess.LIVE, () -> {}, () -> {
                 task.backend().checkpoint(Path.of(req.getPath()), req.getOptions());
-                events.publish("/tasks/checkpointed", TaskCheckpointed.newBuilder()
-                        .setContainerId(task.id).setCheckpoint(req.getPath()).build());
-            }
+                return null;
+            }, none -> events.publish("/tasks/checkpointed", TaskCheckpointed.newBuilder()
+                    .setContainerId(task.id).setCheckpoint(req.getPath()).build()));
             return Empty.getDefaultInstance();
         });
     }
@@ -360,15 +387,33 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     public void update(UpdateTaskRequest req, StreamObserver<Empty> out) {
         answer(out, () -> {
             ShimTask task = task(req.getId());
-            if (req.getResources().getValue().isEmpty()) {
-                throw Errdefs.invalidArgument("update of task %s carries no resources", req.getId());
-            }
+            byte[] resources = resourcesOf(req);
             synchronized (task) {
                 task.init.require("update", ShimProcess.LIVE);
-                task.backend().update(req.getResources().getValue().toByteArray());
             }
+            task.backend().update(resources);
             return Empty.getDefaultInstance();
         });
+    }
+
+    /** The platform's OCI resources (JSON object) from an Update; InvalidArgument for anything else. */
+    private byte[] resourcesOf(UpdateTaskRequest req) {
+        Any resources = req.getResources();
+        if (resources.getValue().isEmpty()) {
+            throw Errdefs.invalidArgument("update of task %s carries no resources", req.getId());
+        }
+        if (!TypeUrls.is(resources, backend.resourcesType())) {
+            throw Errdefs.invalidArgument("update of task %s: resources must be %s, got %s",
+                    req.getId(), backend.resourcesType(), resources.getTypeUrl().isEmpty() ? "no type" : resources.getTypeUrl());
+        }
+        try {
+            if (!JSON.readTree(resources.getValue().toByteArray()).isObject()) {
+                throw Errdefs.invalidArgument("update of task %s: resources must be a JSON object", req.getId());
+            }
+        } catch (IOException e) {
+            throw Errdefs.invalidArgument("update of task %s: resources are not JSON", req.getId());
+        }
+        return resources.getValue().toByteArray();
     }
 
     @Override
@@ -385,7 +430,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             if (error != null) {
                 out.onError(error);
             } else {
-                out.onNext(WaitResponse.newBuilder().setExitStatus(exit.status()).setExitedAt(exit.exitedAtProto()).build());
+                out.onNext(WaitResponse.newBuilder().setExitStatus(exit.status()).setExitedAt(timestamp(exit.exitedAt())).build());
                 out.onCompleted();
             }
         });
@@ -395,7 +440,9 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     public void stats(StatsRequest req, StreamObserver<StatsResponse> out) {
         answer(out, () -> {
             ShimTask task = task(req.getId());
-            task.init.require("collect stats of", ShimProcess.LIVE);
+            synchronized (task) {
+                task.init.require("collect stats of", ShimProcess.LIVE);
+            }
             return StatsResponse.newBuilder().setStats(task.backend().stats()).build();
         });
     }
@@ -417,7 +464,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         out.onNext(Empty.getDefaultInstance());
         out.onCompleted();
         // A grouped daemon serves other tasks: only the last one's Shutdown ends it.
-        if (tasks.isEmpty()) {
+        if (tasks.isEmpty() && creating.isEmpty()) {
             log.info("shutdown requested with no tasks left: exiting");
             onShutdown.run();
         }
@@ -429,6 +476,27 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             throw Errdefs.notFound("task %s not found", id);
         }
         return task;
+    }
+
+    /** A bundle is an absolute, existing directory holding a config.json. */
+    private static Path bundleOf(CreateTaskRequest req) {
+        String path = req.getBundle();
+        Path bundle;
+        try {
+            bundle = path.isEmpty() ? null : Path.of(path);
+        } catch (InvalidPathException e) {
+            bundle = null;
+        }
+        if (bundle == null || !bundle.isAbsolute() || !bundle.normalize().equals(bundle)) {
+            throw Errdefs.invalidArgument("bundle of task %s must be an absolute path, got \"%s\"", req.getId(), path);
+        }
+        if (!Files.isDirectory(bundle)) {
+            throw Errdefs.invalidArgument("bundle %s of task %s is not a directory", path, req.getId());
+        }
+        if (!Files.isRegularFile(bundle.resolve("config.json"))) {
+            throw Errdefs.invalidArgument("bundle %s of task %s has no config.json", path, req.getId());
+        }
+        return bundle;
     }
 
     private Options optionsOf(CreateTaskRequest req) {
@@ -447,8 +515,12 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         return DeleteResponse.newBuilder()
                 .setPid(p.pid())
                 .setExitStatus(exit.status())
-                .setExitedAt(exit.exitedAtProto())
+                .setExitedAt(timestamp(exit.exitedAt()))
                 .build();
+    }
+
+    static Timestamp timestamp(Instant at) {
+        return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
     }
 
     private static void signalQuietly(ShimProcess p, int signal) {

@@ -13,6 +13,11 @@ import com.google.protobuf.Parser;
 public final class TypeUrls {
     private TypeUrls() {}
 
+    /** OCI LinuxResources as containerd names it ({@code types.containerd.io/} + this). */
+    public static final String LINUX_RESOURCES = "opencontainers/runtime-spec/1/LinuxResources";
+    /** OCI WindowsResources as containerd names it. */
+    public static final String WINDOWS_RESOURCES = "opencontainers/runtime-spec/1/WindowsResources";
+
     public static Any pack(Message message) {
         return Any.newBuilder()
                 .setTypeUrl(message.getDescriptorForType().getFullName())

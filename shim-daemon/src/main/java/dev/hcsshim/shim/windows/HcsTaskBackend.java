@@ -11,6 +11,7 @@ import dev.hcsshim.hcs.Hcs;
 import dev.hcsshim.hcsoci.Cmd;
 import dev.hcsshim.hcsoci.ExitError;
 import dev.hcsshim.hcsoci.ProcessSpec;
+import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.runhcs.options.ProcessDetails;
 import dev.hcsshim.proto.runhcs.stats.Statistics;
 import dev.hcsshim.proto.runhcs.stats.WindowsContainerMemoryStatistics;
@@ -20,7 +21,6 @@ import dev.hcsshim.proto.runhcs.stats.WindowsContainerStorageStatistics;
 import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.task.CreateSpec;
 import dev.hcsshim.shim.task.Errdefs;
-import dev.hcsshim.shim.task.ExitStatus;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TypeUrls;
@@ -100,6 +100,11 @@ public final class HcsTaskBackend implements TaskBackend {
         }
         log.debug("created compute system {} with layers {}", spec.id(), parsed.layerFolders());
         return new HcsTask(spec.id(), system, new HcsProc(spec.id(), spec.id(), process, io));
+    }
+
+    @Override
+    public String resourcesType() {
+        return TypeUrls.WINDOWS_RESOURCES;
     }
 
     @Override
@@ -445,7 +450,7 @@ public final class HcsTaskBackend implements TaskBackend {
             }
             io.close();
             Instant at = exitedAt == null ? Instant.now() : exitedAt;
-            exited.complete(new ExitStatus(c.exitState.exitCode(), at));
+            exited.complete(ExitStatus.exited(c.exitState.exitCode(), at));
         }
 
         @Override

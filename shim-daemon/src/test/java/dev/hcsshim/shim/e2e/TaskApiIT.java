@@ -9,11 +9,15 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.hcsshim.fixtures.BusyboxBundle;
 import dev.hcsshim.proto.cgroups.v1.Metrics;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hcsshim.proto.task.v2.CreateTaskRequest;
+import dev.hcsshim.proto.task.v2.CreateTaskResponse;
+import dev.hcsshim.proto.task.v2.DeleteRequest;
 import dev.hcsshim.proto.task.v2.ExecProcessRequest;
 import dev.hcsshim.proto.task.v2.KillRequest;
 import dev.hcsshim.proto.task.v2.ShutdownRequest;
 import dev.hcsshim.proto.task.v2.StartRequest;
+import dev.hcsshim.proto.task.v2.StartResponse;
 import dev.hcsshim.proto.task.v2.StateRequest;
 import dev.hcsshim.proto.task.v2.StateResponse;
 import dev.hcsshim.proto.task.v2.StatsRequest;
@@ -35,10 +39,12 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +56,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The task API spoken directly to a shim that containerd started: containerd's error codes for
- * bad input, the state machine's refusals, Update, Wait, and the gRPC endpoint with its task.v3 alias.
+ * bad input (refused before any runtime call), the state machine's refusals, Update, Wait, the
+ * request CRI sends for a tty container, RPCs that go on while another is held inside the OCI
+ * runtime, and the gRPC endpoint with its task.v3 alias.
  */
 class TaskApiIT {
     static final String NS = "api-it";
@@ -224,6 +232,184 @@ class TaskApiIT {
         }
     }
 
+    @Test
+    void badInputIsRefusedAtTheDoorBeforeTheRuntime() {
+        for (String json : List.of("not json", "null", "{\"cwd\":\"/\"}", "{\"args\":[],\"cwd\":\"/\"}",
+                "{\"args\":[\"/bin/true\"],\"cwd\":\"tmp\"}",
+                "{\"args\":[\"/bin/true\"],\"cwd\":\"/\",\"user\":{\"uid\":4294967295,\"gid\":0}}")) {
+            assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder()
+                    .setId(TASK).setExecId("door").setSpec(Any.newBuilder()
+                            .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+                            .setValue(ByteString.copyFromUtf8(json))).build())), json);
+        }
+        // Exec refused means nothing was added: the id is still free.
+        assertEquals(Code.NOT_FOUND, codeOf(() -> call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).setExecId("door").build())));
+        for (int signal : List.of(-1 /* 4294967295 */, 999, 65)) {
+            assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getKillMethod(),
+                    KillRequest.newBuilder().setId(TASK).setSignal(signal).build())), "signal " + Integer.toUnsignedString(signal));
+        }
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getUpdateMethod(), UpdateTaskRequest.newBuilder().setId(TASK)
+                .setResources(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/WindowsResources")
+                        .setValue(ByteString.copyFromUtf8("{\"memory\":{\"limit\":1}}"))).build())));
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId("nobundle").build())));
+        assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId("relbundle").setBundle("relative/bundle").build())));
+        assertEquals(Status.RUNNING, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).build()).getStatus());
+    }
+
+    @Test
+    void aTtyContainerAsCriCreatesItRunsOnAPtyWithItsOutputOnStdout() throws Exception {
+        Path dir = Files.createTempDirectory(h.work, "tty");
+        BusyboxBundle bundle = BusyboxBundle.builder(dir.resolve("bundle")).terminal(true)
+                .args("/bin/sh", "-c", "tty; read line; echo \"tty-exec:$line\"").build();
+        // Exactly what containerd's CRI plugin sends for `tty: true`: all three FIFOs and terminal.
+        String id = "tty";
+        call(TaskGrpc.getCreateMethod(), CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.dir().toString())
+                .setTerminal(true).setStdin(fifo("tty-stdin")).setStdout(fifo("tty-stdout")).setStderr(fifo("tty-stderr")).build());
+        CompletableFuture<String> out = readUntil(h.work.resolve("tty-stdout"), "tty-exec:");
+        call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(id).build());
+        // And what it sends for `kubectl exec -it`: an exec with a terminal and the same three FIFOs.
+        call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder().setId(id).setExecId("it").setTerminal(true)
+                .setStdin(fifo("it-stdin")).setStdout(fifo("it-stdout")).setStderr(fifo("it-stderr"))
+                .setSpec(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+                        .setValue(ByteString.copyFromUtf8(bundle.processSpec(true, "/bin/sh", "-c", "tty; echo it-done")))).build());
+        CompletableFuture<String> execOut = readUntil(h.work.resolve("it-stdout"), "it-done");
+        call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(id).setExecId("it").build());
+        assertTrue(execOut.get(60, TimeUnit.SECONDS).contains("/dev/pts/"), "the exec runs on a pty");
+        assertEquals(0, waitFor(id, "it").getExitStatus());
+        try (var stdin = Files.newOutputStream(h.work.resolve("tty-stdin"))) {
+            stdin.write("hi\n".getBytes(StandardCharsets.UTF_8));
+        }
+        String text = out.get(60, TimeUnit.SECONDS);
+        assertTrue(text.contains("/dev/pts/"), "the init runs on a pty: " + text);
+        assertEquals(0, waitFor(id, "").getExitStatus());
+        assertTrue(out.get().contains("tty-exec:"), text);
+        call(TaskGrpc.getDeleteMethod(), DeleteRequest.newBuilder().setId(id).setExecId("it").build());
+        call(TaskGrpc.getDeleteMethod(), DeleteRequest.newBuilder().setId(id).build());
+    }
+
+    @Test
+    void callsGoOnWhileACreateAndAnExecAreHeldInTheRuntime() throws Exception {
+        Path dir = Files.createTempDirectory(h.work, "held");
+        Path runtime = heldRuntime(dir);
+        fifo(dir.resolve("gate-create"));
+        fifo(dir.resolve("gate-exec"));
+        BusyboxBundle held = BusyboxBundle.builder(dir.resolve("held")).args("/bin/sleep", "1000").build();
+        annotate(held, Map.of("io.containerd.runhcs.v1.oci-runtime", runtime.toString()));
+        BusyboxBundle other = BusyboxBundle.builder(dir.resolve("other")).args("/bin/sleep", "1000").build();
+
+        CompletableFuture<CreateTaskResponse> heldCreate = CompletableFuture.supplyAsync(() -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId("held").setBundle(held.dir().toString()).build()));
+        ShimHarness.await("the held runtime to run create", CALL, () -> Files.exists(dir.resolve("entered-create")));
+        try {
+            // A Create of another task, and State/Kill of a running one, while that create is held.
+            assertTrue(call(TaskGrpc.getCreateMethod(), CreateTaskRequest.newBuilder().setId("other")
+                    .setBundle(other.dir().toString()).build()).getPid() > 0);
+            assertEquals(Status.CREATED, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId("other").build()).getStatus());
+            assertEquals(Status.RUNNING, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId(TASK).build()).getStatus());
+            call(TaskGrpc.getKillMethod(), KillRequest.newBuilder().setId(TASK).setSignal(18 /* SIGCONT */).build());
+            assertFalse(heldCreate.isDone(), "the create is still held");
+        } finally {
+            open(dir.resolve("gate-create"));
+        }
+        assertTrue(heldCreate.get(60, TimeUnit.SECONDS).getPid() > 0);
+        call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId("held").build());
+
+        call(TaskGrpc.getExecMethod(), ExecProcessRequest.newBuilder().setId("held").setExecId("e")
+                .setSpec(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+                        .setValue(ByteString.copyFromUtf8(held.processSpec(false, "/bin/true")))).build());
+        CompletableFuture<StartResponse> heldExec = CompletableFuture.supplyAsync(() -> call(TaskGrpc.getStartMethod(),
+                StartRequest.newBuilder().setId("held").setExecId("e").build()));
+        ShimHarness.await("the held runtime to run exec", CALL, () -> Files.exists(dir.resolve("entered-exec")));
+        try {
+            // State and Kill of the very task whose exec is being started.
+            assertEquals(Status.RUNNING, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId("held").build()).getStatus());
+            assertEquals(Status.CREATED, call(TaskGrpc.getStateMethod(), StateRequest.newBuilder().setId("held").setExecId("e").build()).getStatus());
+            call(TaskGrpc.getKillMethod(), KillRequest.newBuilder().setId("held").setSignal(18).build());
+            assertFalse(heldExec.isDone(), "the exec start is still held");
+        } finally {
+            open(dir.resolve("gate-exec"));
+        }
+        assertTrue(heldExec.get(60, TimeUnit.SECONDS).getPid() > 0);
+        assertEquals(0, waitFor("held", "e").getExitStatus());
+        for (String id : List.of("held", "other")) {
+            call(TaskGrpc.getKillMethod(), KillRequest.newBuilder().setId(id).setSignal(9).build());
+            assertEquals(137, waitFor(id, "").getExitStatus());
+            call(TaskGrpc.getDeleteMethod(), DeleteRequest.newBuilder().setId(id).build());
+        }
+    }
+
+    /**
+     * An OCI runtime that holds {@code create} and {@code exec} until the test writes a line to
+     * {@code gate-create}/{@code gate-exec} in {@code dir} (while that FIFO exists), then runs runc.
+     */
+    private static Path heldRuntime(Path dir) throws IOException {
+        Path runc = java.util.Arrays.stream(System.getenv("PATH").split(":")).map(d -> Path.of(d, "runc"))
+                .filter(Files::isExecutable).findFirst().orElseThrow(() -> new AssertionError("no runc on PATH"));
+        Path script = dir.resolve("held-runtime");
+        Files.writeString(script, """
+                #!/bin/sh
+                for arg in "$@"; do
+                  case "$arg" in
+                    create|exec)
+                      gate="%1$s/gate-$arg"
+                      if [ -p "$gate" ]; then
+                        touch "%1$s/entered-$arg"
+                        read -r go < "$gate"
+                        rm -f "$gate"
+                      fi
+                      break ;;
+                  esac
+                done
+                exec %2$s "$@"
+                """.formatted(dir, runc));
+        script.toFile().setExecutable(true);
+        return script;
+    }
+
+    private static void annotate(BusyboxBundle bundle, Map<String, String> annotations) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = json.readValue(bundle.configJson().toFile(), Map.class);
+        config.put("annotations", new HashMap<>(annotations));
+        json.writeValue(bundle.configJson().toFile(), config);
+    }
+
+    /** Lets a held runtime call go on: one line into its gate FIFO (bounded: the script is reading). */
+    private static void open(Path gate) throws Exception {
+        CompletableFuture.runAsync(() -> {
+            try {
+                Files.writeString(gate, "go\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(60, TimeUnit.SECONDS);
+    }
+
+    private static WaitResponse waitFor(String id, String execId) {
+        return call(TaskGrpc.getWaitMethod(), WaitRequest.newBuilder().setId(id).setExecId(execId).build());
+    }
+
+    /** Reads a FIFO until {@code marker} has arrived; the future holds what was read. */
+    private static CompletableFuture<String> readUntil(Path fifo, String marker) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread.startVirtualThread(() -> {
+            StringBuilder text = new StringBuilder();
+            try (InputStream in = Files.newInputStream(fifo)) {
+                byte[] buf = new byte[4096];
+                int n;
+                while (!text.toString().contains(marker) && (n = in.read(buf)) > 0) {
+                    text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+                result.complete(text.toString());
+            } catch (IOException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
     private static CompletableFuture<WaitResponse> wait(String execId) {
         return CompletableFuture.supplyAsync(() -> call(TaskGrpc.getWaitMethod(), WaitRequest.newBuilder().setId(TASK).setExecId(execId).build()));
     }
@@ -238,9 +424,12 @@ class TaskApiIT {
         }
     }
 
-    /** A FIFO for an exec's stdin, as containerd's clients make them. */
+    /** A FIFO for a process's stdio, as containerd's clients make them. */
     private static String fifo(String name) {
-        Path p = h.work.resolve(name);
+        return fifo(h.work.resolve(name));
+    }
+
+    private static String fifo(Path p) {
         try {
             new ProcessBuilder("mkfifo", p.toString()).start().waitFor(10, TimeUnit.SECONDS);
         } catch (Exception e) {
