@@ -2,7 +2,7 @@ package dev.hcsshim.shim;
 
 import com.google.protobuf.Timestamp;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
-import dev.hcsshim.shim.linux.OciTaskBackend;
+import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.shim.task.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +20,15 @@ import org.slf4j.LoggerFactory;
  */
 final class DeleteCommand {
     private final ShimFlags flags;
+    private final Platform platform;
 
     DeleteCommand(ShimFlags flags) {
+        this(flags, Platform.current());
+    }
+
+    DeleteCommand(ShimFlags flags, Platform platform) {
         this.flags = flags;
+        this.platform = platform;
     }
 
     int run() throws IOException {
@@ -32,7 +38,7 @@ final class DeleteCommand {
         Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
         try {
-            new OciTaskBackend(null).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+            platform.cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
         } catch (IOException | RuntimeException e) {
             log.warn("cleanup of {}: {}", flags.id(), e.toString());
         }

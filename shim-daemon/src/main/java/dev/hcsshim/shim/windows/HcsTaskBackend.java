@@ -102,6 +102,14 @@ public final class HcsTaskBackend implements TaskBackend {
         return new HcsTask(spec.id(), system, new HcsProc(spec.id(), spec.id(), process, io));
     }
 
+    /**
+     * The utility VM a task runs in, which diag exec goes into: none, as every task here is
+     * process-isolated (WcowDocument refuses Hyper-V isolation).
+     */
+    public dev.hcsshim.cow.ProcessHost utilityVm(String taskId) {
+        return null;
+    }
+
     @Override
     public void cleanupAfterCrash(String namespace, String id, Path bundle) throws IOException {
         HcsSystem system;
