@@ -42,7 +42,7 @@ final class DeleteCommand {
         } catch (IOException | RuntimeException e) {
             log.warn("cleanup of {}: {}", flags.id(), e.toString());
         }
-        removeDeadEndpoint(bundle, log);
+        removeDeadEndpoint(flags, bundle, log);
 
         // The exit was not observed (the shim is gone): report it as killed, as runc's shim does.
         Instant now = Instant.now();
@@ -57,13 +57,17 @@ final class DeleteCommand {
     }
 
     /** The daemon's sockets, if nothing serves on them any more (a grouped daemon may still serve others). */
-    private static void removeDeadEndpoint(Path bundle, Logger log) {
+    private static void removeDeadEndpoint(ShimFlags flags, Path bundle, Logger log) {
         try {
             Path addressFile = bundle.resolve("address");
             if (!Files.exists(addressFile)) {
                 return;
             }
-            ShimEndpoint endpoint = ShimEndpoint.at(Files.readString(addressFile, StandardCharsets.UTF_8).trim());
+            String address = Files.readString(addressFile, StandardCharsets.UTF_8).trim();
+            // A Windows daemon's address is its named pipe, bridged to a private socket named as on Linux.
+            ShimEndpoint endpoint = address.startsWith("\\\\")
+                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(), TaskGrouping.groupOf(flags.id(), bundle.resolve("config.json")))
+                    : ShimEndpoint.at(address);
             if (!endpoint.path().startsWith(ShimEndpoint.socketDir()) || endpoint.isServing()) {
                 return;
             }

@@ -155,6 +155,7 @@ class WindowsServeTest {
         Path bundle = HcsTaskBackendTest.bundle(tmp, HcsTaskBackendTest.INIT);
         Process daemon = shim("wcrash", bundle, "serve");
         String address = readyLine(daemon, "wcrash-serve").substring(3);
+        Files.writeString(bundle.resolve("address"), address); // what start leaves for delete
         try (TtrpcClient client = TtrpcClient.forSocket(WindowsPipes.socketFor(pipes, address))) {
             client.call(TaskGrpc.getCreateMethod(), CreateTaskRequest.newBuilder().setId("wcrash")
                     .setBundle(bundle.toString()).build(), NAMESPACE, CALL).get();
@@ -173,6 +174,9 @@ class WindowsServeTest {
         assertEquals("terminated", state("wcrash"), "delete ran HCS's cleanup: " + stderrOf("wcrash-delete"));
         assertFalse(stderrOf("wcrash-delete").contains("cleanup of"), stderrOf("wcrash-delete"));
         assertNoLinuxClassLoaded("wcrash-delete");
+        try (var left = Files.list(tmp.resolve("s"))) {
+            assertEquals(List.of(), left.toList(), "the dead daemon's private sockets are removed");
+        }
 
         // again: nothing left to clean is success (the goal is reached)
         Process again = shim("wcrash", bundle, "delete");
