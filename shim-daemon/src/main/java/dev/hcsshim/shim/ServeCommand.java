@@ -85,7 +85,7 @@ final class ServeCommand {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("already in use") && endpoint.isServing()) {
                 // Another daemon of the same group won the race to bind: its address serves us too.
-                ready.println("BUSY " + endpoint.address());
+                ready.println("BUSY " + platform.address(endpoint.path(), flags.namespace(), flags.id()));
                 return 0;
             }
             log.error("cannot serve on {}", endpoint.address(), e);
