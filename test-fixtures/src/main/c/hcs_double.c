@@ -216,6 +216,53 @@ static int take_script(const char *fn, script_t *out) {
     return found;
 }
 
+/* ---- cross-process mode, for a shim run as a process of its own against this double ----
+ * HCS_DOUBLE_STATE_DIR keeps a file per compute system holding its state (created, running,
+ * terminated), because the real service outlives the shim that made a system: another process
+ * (containerd's `delete` after the shim was killed) can open a system it finds there.
+ * HCS_DOUBLE_PROCESS ("<exit code>:<stdout>") scripts every process of that process. In this
+ * mode Terminate completes as the service's does: pending, then SystemExited. */
+static const char *state_dir(void) {
+    const char *d = getenv("HCS_DOUBLE_STATE_DIR");
+    return d && *d ? d : NULL;
+}
+
+static void save_state(const char *id, const char *state) {
+    char path[512];
+    if (!state_dir()) return;
+    snprintf(path, sizeof path, "%s/%s", state_dir(), id);
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(state, f); fclose(f); }
+}
+
+/* A system another process made that nobody terminated. */
+static int survives(const char *id) {
+    char path[512], state[32] = "";
+    if (!state_dir()) return 0;
+    snprintf(path, sizeof path, "%s/%s", state_dir(), id);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    if (!fgets(state, sizeof state, f)) state[0] = 0;
+    fclose(f);
+    return strcmp(state, "terminated") != 0;
+}
+
+__attribute__((constructor)) static void process_from_env(void) {
+    const char *p = getenv("HCS_DOUBLE_PROCESS");
+    if (!p) return;
+    next_exit_code = atoi(p);
+    const char *out = strchr(p, ':');
+    if (out) snprintf(next_out, sizeof next_out, "%s", out + 1);
+}
+
+static int has_script(const char *fn) {
+    int found = 0;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < 64 && !found; i++) found = scripts[i].used && !strcmp(scripts[i].fn, fn);
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
 /* ---- handles ---- */
 static obj_t *lookup(void *h, int kind) { /* caller holds mu */
     intptr_t i = (intptr_t)h - HBASE;
@@ -323,6 +370,7 @@ HRESULT HcsCreateComputeSystem(const wchar_t *id, const wchar_t *config, void *i
         return hr;
     }
     *sys = (void *)(intptr_t)(HBASE + idx);
+    save_state(objs[idx].id, "created");
     return hr;
 }
 
@@ -335,7 +383,7 @@ HRESULT HcsOpenComputeSystem(const wchar_t *id, void **sys, wchar_t **result) {
     int found = -1;
     for (int i = 0; i < MAXOBJ; i++)
         if (objs[i].used && !objs[i].closed && objs[i].kind == K_SYS && !strcmp(objs[i].id, sid)) { found = i; break; }
-    int idx = found >= 0 ? alloc_obj(K_SYS) : -1;
+    int idx = found >= 0 || survives(sid) ? alloc_obj(K_SYS) : -1;
     if (idx >= 0) snprintf(objs[idx].id, sizeof objs[idx].id, "%s", sid);
     pthread_mutex_unlock(&mu);
     free(sid);
@@ -362,24 +410,31 @@ static HRESULT close_obj(void *h, int kind) {
 
 HRESULT HcsCloseComputeSystem(void *sys) { return close_obj(sys, K_SYS); }
 
-#define SYS_OP(NAME, NOTIF)                                                           \
-    HRESULT NAME(void *sys, const wchar_t *options, wchar_t **result) {             \
+/* STATE (or NULL) is what the system's state file says after the call succeeded. */
+#define SYS_OP(NAME, NOTIF, STATE)                                                    \
+    HRESULT NAME(void *sys, const wchar_t *options, wchar_t **result) {               \
         record(#NAME, options);                                                       \
         pthread_mutex_lock(&mu);                                                      \
         obj_t *o = lookup(sys, K_SYS);                                                \
         int idx = o ? (int)(o - objs) : -1;                                           \
+        char id[256];                                                                 \
+        if (o) snprintf(id, sizeof id, "%s", o->id);                                  \
         pthread_mutex_unlock(&mu);                                                    \
         if (!o) { *result = NULL; return E_HANDLE; }                                  \
-        return outcome(#NAME, idx, NOTIF, result, NULL, NULL);                        \
+        if (state_dir() && !strcmp(#NAME, "HcsTerminateComputeSystem") && !has_script(#NAME)) \
+            dbl_script(#NAME, M_PENDING, 0, NULL, 0, 0);                              \
+        HRESULT hr = outcome(#NAME, idx, NOTIF, result, NULL, NULL);                  \
+        if ((hr == 0 || hr == PENDING) && STATE) save_state(id, STATE);               \
+        return hr;                                                                    \
     }
 
-SYS_OP(HcsStartComputeSystem, 0x3)
-SYS_OP(HcsShutdownComputeSystem, 0x1)
-SYS_OP(HcsTerminateComputeSystem, 0x1)
-SYS_OP(HcsPauseComputeSystem, 0x4)
-SYS_OP(HcsResumeComputeSystem, 0x5)
-SYS_OP(HcsSaveComputeSystem, 0x8)
-SYS_OP(HcsModifyComputeSystem, 0xC)
+SYS_OP(HcsStartComputeSystem, 0x3, "running")
+SYS_OP(HcsShutdownComputeSystem, 0x1, "terminated")
+SYS_OP(HcsTerminateComputeSystem, 0x1, "terminated")
+SYS_OP(HcsPauseComputeSystem, 0x4, NULL)
+SYS_OP(HcsResumeComputeSystem, 0x5, NULL)
+SYS_OP(HcsSaveComputeSystem, 0x8, NULL)
+SYS_OP(HcsModifyComputeSystem, 0xC, NULL)
 
 HRESULT HcsGetComputeSystemProperties(void *sys, const wchar_t *query, wchar_t **props, wchar_t **result) {
     record("HcsGetComputeSystemProperties", query);

@@ -3,7 +3,7 @@ package dev.hcsshim.shim;
 import com.google.protobuf.Timestamp;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
-import dev.hcsshim.shim.linux.OciTaskBackend;
+import dev.hcsshim.shim.platform.Platform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,9 +20,15 @@ import org.slf4j.LoggerFactory;
  */
 final class DeleteCommand {
     private final ShimFlags flags;
+    private final Platform platform;
 
     DeleteCommand(ShimFlags flags) {
+        this(flags, Platform.current());
+    }
+
+    DeleteCommand(ShimFlags flags, Platform platform) {
         this.flags = flags;
+        this.platform = platform;
     }
 
     int run() throws IOException {
@@ -32,11 +38,11 @@ final class DeleteCommand {
         Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
         try {
-            new OciTaskBackend(null).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+            platform.cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
         } catch (IOException | RuntimeException e) {
             log.warn("cleanup of {}: {}", flags.id(), e.toString());
         }
-        removeDeadEndpoint(bundle, log);
+        removeDeadEndpoint(flags, bundle, log);
 
         // The exit was not observed (the shim is gone): report it as killed, as runc's shim does.
         Instant now = Instant.now();
@@ -51,13 +57,17 @@ final class DeleteCommand {
     }
 
     /** The daemon's sockets, if nothing serves on them any more (a grouped daemon may still serve others). */
-    private static void removeDeadEndpoint(Path bundle, Logger log) {
+    private static void removeDeadEndpoint(ShimFlags flags, Path bundle, Logger log) {
         try {
             Path addressFile = bundle.resolve("address");
             if (!Files.exists(addressFile)) {
                 return;
             }
-            ShimEndpoint endpoint = ShimEndpoint.at(Files.readString(addressFile, StandardCharsets.UTF_8).trim());
+            String address = Files.readString(addressFile, StandardCharsets.UTF_8).trim();
+            // A Windows daemon's address is its named pipe, bridged to a private socket named as on Linux.
+            ShimEndpoint endpoint = address.startsWith("\\\\")
+                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(), TaskGrouping.groupOf(flags.id(), bundle.resolve("config.json")))
+                    : ShimEndpoint.at(address);
             if (!endpoint.path().startsWith(ShimEndpoint.socketDir()) || endpoint.isServing()) {
                 return;
             }

@@ -2,10 +2,11 @@ package dev.hcsshim.shim;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.hcsshim.linux.LibC;
 import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.shim.diag.DiagService;
 import dev.hcsshim.shim.events.EventPublisher;
+import dev.hcsshim.shim.platform.Platform;
+import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TaskService;
 import dev.hcsshim.shim.task.TypeUrls;
 import dev.hcsshim.transport.GrpcEndpoint;
@@ -33,9 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code serve}: the shim daemon. Detaches from containerd (own session, stdio let go), becomes
- * the child subreaper of the containers it runs, serves the task and diag services over ttrpc
- * (containerd 1.x) and gRPC (gRPC clients, containerd 2.x as task.v3) on root-only unix sockets,
+ * {@code serve}: the shim daemon. Detaches from containerd as its platform does it (on Linux: own
+ * session, stdio let go, child subreaper of the containers it runs), serves the task and diag
+ * services over ttrpc (containerd 1.x) and gRPC (gRPC clients, containerd 2.x as task.v3) on
+ * root-only unix sockets, published where containerd dials (on Windows a protected named pipe),
  * and exits when Shutdown arrives with no task left or on SIGTERM.
  */
 final class ServeCommand {
@@ -50,17 +52,22 @@ final class ServeCommand {
     private ShimEndpoint endpoint;
     private List<ServerServiceDefinition> services;
     private ExecutorService executor;
-    private final Platform platform = Platform.current();
-    private AutoCloseable windowsPipe;
+    private final Platform platform;
+    private Platform.Endpoint published;
 
     ServeCommand(ShimFlags flags) {
+        this(flags, Platform.current());
+    }
+
+    ServeCommand(ShimFlags flags, Platform platform) {
         this.flags = flags;
+        this.platform = platform;
     }
 
     int run() throws Exception {
         PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         byte[] rawOptions = System.in.readAllBytes();
-        Daemonize.detach(flags.bundleDir().resolve("log"));
+        platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         Options options;
         try {
             options = parseOptions(rawOptions);
@@ -78,17 +85,17 @@ final class ServeCommand {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("already in use") && endpoint.isServing()) {
                 // Another daemon of the same group won the race to bind: its address serves us too.
-                ready.println("BUSY " + endpoint.address());
+                ready.println("BUSY " + platform.address(endpoint.path(), flags.namespace(), flags.id()));
                 return 0;
             }
             log.error("cannot serve on {}", endpoint.address(), e);
             ready.println("ERR cannot serve on " + endpoint.address() + ": " + msg);
             return 1;
         }
-        log.info("serving {} for namespace {} on {} (pid {})", ShimFlags.RUNTIME, flags.namespace(), endpoint.address(),
-                ProcessHandle.current().pid());
-        ready.println("OK " + (windowsPipe != null ? platform.shimAddress(flags.address(), flags.namespace(), flags.id()) : endpoint.address()));
-        Daemonize.releaseStdout();
+        log.info("serving {} for namespace {} on {} ({} platform, pid {})", ShimFlags.RUNTIME, flags.namespace(),
+                published.address(), platform.name(), ProcessHandle.current().pid());
+        ready.println("OK " + published.address());
+        platform.releaseStdout();
         log.debug("ready {} ms after the process started", ProcessHandle.current().info().startInstant()
                 .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
         try {
@@ -109,12 +116,13 @@ final class ServeCommand {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
         events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
-        TaskService tasks = new TaskService(flags.namespace(), platform.taskBackend(), events, options,
+        TaskBackend backend = platform.taskBackend();
+        TaskService tasks = new TaskService(flags.namespace(), backend, events, options,
                 () -> Thread.ofPlatform().name("shutdown-request").start(() -> {
                     stop();
                     System.exit(0);
                 }));
-        List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir()));
+        List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir(), platform.diagHost(backend)));
 
         // Handlers block on runtime commands; virtual threads keep that cheap.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -123,10 +131,11 @@ final class ServeCommand {
                 .intercept(Namespaces.interceptor());
         services.forEach(server::addService);
         ttrpc = TtrpcEndpoint.listen(server.build(), new PipeAddress.UnixSocket(endpoint.path()), UnixSockets.Access.OWNER_ONLY);
-
-        if (platform == Platform.WINDOWS) {
-            // containerd on Windows dials the protected pipe; the unix socket stays private behind it
-            windowsPipe = platform.bridgeWindowsPipe(flags.namespace(), flags.id(), endpoint.path());
+        try {
+            published = platform.publish(endpoint.path(), flags.namespace(), flags.id());
+        } catch (IOException | RuntimeException e) {
+            ttrpc.shutdown(Duration.ZERO);
+            throw e;
         }
         this.services = services;
         this.executor = executor;
@@ -184,11 +193,11 @@ final class ServeCommand {
             return;
         }
         try {
-            if (windowsPipe != null) {
+            if (published != null) {
                 try {
-                    windowsPipe.close();
-                } catch (Exception e) {
-                    log.warn("closing the named pipe: {}", e.toString());
+                    published.close();
+                } catch (IOException | RuntimeException e) {
+                    log.warn("closing {}: {}", published.address(), e.toString());
                 }
             }
             if (ttrpc != null) {

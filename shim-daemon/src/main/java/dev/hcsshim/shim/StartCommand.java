@@ -45,7 +45,8 @@ final class StartCommand {
 
             String address;
             if (!group.equals(flags.id()) && endpoint.isServing()) {
-                address = endpoint.address(); // the pod's shim already serves this group
+                // the pod's shim already serves this group
+                address = dev.hcsshim.shim.platform.Platform.current().address(endpoint.path(), flags.namespace(), group);
             } else {
                 address = launchDaemon(endpoint, options, bundle);
             }

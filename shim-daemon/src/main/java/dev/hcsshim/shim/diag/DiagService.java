@@ -1,8 +1,6 @@
 package dev.hcsshim.shim.diag;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
-import dev.hcsshim.linux.ExitWatcher;
-import dev.hcsshim.linux.Fds;
 import dev.hcsshim.proto.runhcs.diag.Exec;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessResponse;
@@ -24,7 +22,6 @@ import dev.hcsshim.shim.task.TaskView;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +30,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +44,14 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
     private static final EnumSet<ProcessStatus> LIVE = EnumSet.of(ProcessStatus.CREATED, ProcessStatus.RUNNING, ProcessStatus.PAUSED);
 
     private final TaskService tasks;
+    private final DiagHost host;
     /** The task whose namespaces stand for the sandbox: the group's own id when a task has it. */
     private final String group;
     private final boolean sandbox;
 
-    public DiagService(TaskService tasks, String shimId, Path bundle) {
+    public DiagService(TaskService tasks, String shimId, Path bundle, DiagHost host) {
         this.tasks = tasks;
+        this.host = host;
         String g = shimId;
         boolean s = false;
         try {
@@ -71,8 +69,7 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
     @Override
     public void diagExecInHost(ExecProcessRequest req, StreamObserver<ExecProcessResponse> out) {
         answer(out, () -> {
-            int pid = sandbox ? targetPid("run in the sandbox") : 0;
-            int code = new HostExec(req, pid).run();
+            int code = host.exec(req, sandbox ? target("run in the sandbox") : null);
             return ExecProcessResponse.newBuilder().setExitCode(code).build();
         });
     }
@@ -103,13 +100,7 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
     @Override
     public void diagShare(ShareRequest req, StreamObserver<ShareResponse> out) {
         answer(out, () -> {
-            RootPaths.requireClean("host_path", req.getHostPath());
-            RootPaths.requireClean("uvm_path", req.getUvmPath());
-            Path host = Path.of(req.getHostPath());
-            if (!Files.exists(host)) {
-                throw Errdefs.notFound("host path %s does not exist", req.getHostPath());
-            }
-            share(host, req.getUvmPath(), req.getReadOnly(), targetPid("share into"));
+            host.share(req.getHostPath(), req.getUvmPath(), req.getReadOnly(), () -> target("share into"));
             return ShareResponse.getDefaultInstance();
         });
     }
@@ -119,65 +110,15 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
         answer(out, () -> PidResponse.newBuilder().setPid((int) ProcessHandle.current().pid()).build());
     }
 
-    /** The init pid of the sandbox (or of the container this daemon serves). */
-    private int targetPid(String what) {
+    /** The sandbox's task (or the container this daemon serves), running. */
+    private TaskView target(String what) {
         List<TaskView> live = tasks.tasks().stream().filter(t -> t.pid() > 0 && LIVE.contains(t.status()))
                 .sorted(Comparator.comparing((TaskView t) -> !t.id().equals(group)).thenComparing(TaskView::id))
                 .toList();
         if (live.isEmpty()) {
             throw Errdefs.failedPrecondition("cannot %s: this shim has no running task", what);
         }
-        return live.getFirst().pid();
-    }
-
-    /**
-     * Bind-mounts {@code host} at {@code target} in the mount namespace of {@code pid}: a detached
-     * copy of the host path (made read-only before it is attached) moved into place by a helper
-     * that nsenter put into that namespace (see {@link MountHelper}).
-     */
-    private static void share(Path host, String target, boolean readOnly, int pid) throws IOException, InterruptedException {
-        Path root = Path.of("/proc/" + pid + "/root");
-        Path mountpoint = RootPaths.resolve(root, target);
-        if (!Files.exists(mountpoint)) {
-            try {
-                Files.createDirectories(mountpoint.getParent());
-                if (Files.isDirectory(host)) {
-                    Files.createDirectory(mountpoint);
-                } else {
-                    Files.createFile(mountpoint);
-                }
-            } catch (IOException e) {
-                throw Errdefs.failedPrecondition("cannot create the mount point %s in the container: %s", target, e.toString());
-            }
-        } else if (Files.isDirectory(mountpoint) != Files.isDirectory(host)) {
-            throw Errdefs.invalidArgument("%s and %s are not both directories or both files", host, target);
-        }
-        int tree = DiagSys.openTreeClone(host.toString(), readOnly);
-        try {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder("nsenter", "-t", Integer.toString(pid), "-m", "--root=/", "--wd=/",
-                    java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xlog:disable",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    MountHelper.class.getName(), Long.toString(ProcessHandle.current().pid()), Integer.toString(tree),
-                    mountpoint.toString())
-                    .redirectErrorStream(true)
-                    .redirectInput(new java.io.File("/dev/null"));
-            Process p = ExitWatcher.shared().spawn(pb);
-            String output;
-            try (var in = p.getInputStream()) {
-                output = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw Errdefs.unavailable("mount helper did not finish in time");
-            }
-            if (p.exitValue() != 0) {
-                throw Errdefs.failedPrecondition("cannot share %s at %s: %s", host, target, output);
-            }
-            log.info("shared {} at {} ({}) in the mount namespace of pid {}", host, target, readOnly ? "ro" : "rw", pid);
-        } finally {
-            Fds.closeQuietly(tree);
-        }
+        return live.getFirst();
     }
 
     /** Every thread of the daemon, virtual ones included, with its stack. */

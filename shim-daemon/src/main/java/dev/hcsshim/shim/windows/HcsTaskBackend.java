@@ -11,6 +11,7 @@ import dev.hcsshim.hcs.Hcs;
 import dev.hcsshim.hcsoci.Cmd;
 import dev.hcsshim.hcsoci.ExitError;
 import dev.hcsshim.hcsoci.ProcessSpec;
+import dev.hcsshim.hcsoci.Resources;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.runhcs.options.ProcessDetails;
 import dev.hcsshim.proto.runhcs.stats.Statistics;
@@ -99,7 +100,20 @@ public final class HcsTaskBackend implements TaskBackend {
             throw e;
         }
         log.debug("created compute system {} with layers {}", spec.id(), parsed.layerFolders());
-        return new HcsTask(spec.id(), system, new HcsProc(spec.id(), spec.id(), process, io));
+        // What the container holds until delete (hcsoci's Resources): the network namespace it
+        // joins (made by the CNI, not by us: kept) and containerd's stdio for its init.
+        Resources resources = new Resources(spec.id());
+        if (!parsed.networkNamespace().isEmpty()) resources.setNetNs(parsed.networkNamespace(), false, false);
+        resources.add(io::close);
+        return new HcsTask(spec.id(), system, new HcsProc(spec.id(), spec.id(), process, io), resources);
+    }
+
+    /**
+     * The utility VM a task runs in, which diag exec goes into: none, as every task here is
+     * process-isolated (WcowDocument refuses Hyper-V isolation).
+     */
+    public dev.hcsshim.cow.ProcessHost utilityVm(String taskId) {
+        return null;
     }
 
     @Override
@@ -169,11 +183,18 @@ public final class HcsTaskBackend implements TaskBackend {
         private final HcsSystem system;
         private final HcsProc init;
         private final Map<String, HcsProc> execs = new ConcurrentHashMap<>();
+        private final Resources resources;
 
-        HcsTask(String id, HcsSystem system, HcsProc init) {
+        HcsTask(String id, HcsSystem system, HcsProc init, Resources resources) {
             this.id = id;
             this.system = system;
             this.init = init;
+            this.resources = resources;
+        }
+
+        /** What the container still holds; empty once deleted. */
+        Resources resources() {
+            return resources;
         }
 
         /**
@@ -316,8 +337,9 @@ public final class HcsTaskBackend implements TaskBackend {
         }
 
         /**
-         * Releases in reverse order of creation: processes and their pipes, then the compute
-         * system (terminated if still up, waited for within the stop timeout), then its handle.
+         * As hcsshim's hcsTask close: processes and their pipes, then the compute system
+         * (terminated if still up, waited for within the stop timeout), then the container's
+         * resources, and last its handle.
          */
         @Override
         public void delete() throws IOException {
@@ -340,6 +362,11 @@ public final class HcsTaskBackend implements TaskBackend {
             } catch (IOException e) {
                 log.warn("terminate {}: {}", id, e.toString());
             } finally {
+                try {
+                    resources.release(null, true);
+                } catch (IOException e) {
+                    log.warn("releasing the resources of {}: {}", id, e.toString());
+                }
                 system.close();
             }
         }

@@ -30,7 +30,8 @@ public final class WcowDocument {
     private WcowDocument() {}
 
     /** The parsed bits of config.json the backend needs besides the document. */
-    public record Parsed(ComputeSystem document, JsonNode process, List<String> layerFolders) {}
+    /** {@code networkNamespace}: the HNS namespace the container joins, or "" for none. */
+    public record Parsed(ComputeSystem document, JsonNode process, List<String> layerFolders, String networkNamespace) {}
 
     /**
      * Builds the create document. {@code rootfs} are the task's mounts: containerd's Windows
@@ -120,7 +121,7 @@ public final class WcowDocument {
         Container c = new Container(guestOs, storage, dirs.isEmpty() ? null : dirs, pipes.isEmpty() ? null : pipes,
                 memory, processor, networking, null, null, null, null, null);
         ComputeSystem doc = new ComputeSystem(OWNER, new Version(2, 1), null, null, c, null, true);
-        return new Parsed(doc, process, layers);
+        return new Parsed(doc, process, layers, netns);
     }
 
     /** schema2 Processor from OCI WindowsCPUResources; null when nothing is set. */

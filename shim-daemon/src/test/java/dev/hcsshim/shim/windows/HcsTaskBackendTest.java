@@ -203,6 +203,19 @@ class HcsTaskBackendTest {
     }
 
     @Test
+    void deleteReleasesWhatTheContainerHolds() throws Exception {
+        Map.Entry<String, CompletableFuture<String>> out = pipes.output("held-stdout");
+        HcsTaskBackend.HcsTask task = (HcsTaskBackend.HcsTask) backend.create(
+                spec("wc-held", bundle(tmp, INIT), new StdioSpec("", out.getKey(), "", false)));
+        assertEquals(1, task.resources().size(), "containerd's stdio for the init");
+        assertFalse(out.getValue().isDone());
+        dbl.dbl_script("HcsTerminateComputeSystem", HcsDouble.PENDING, 0, null, 5, 0);
+        task.delete();
+        assertEquals(0, task.resources().size(), "released at delete");
+        assertEquals("", within(out.getValue()), "containerd's copy of a never-started init ends");
+    }
+
+    @Test
     void terminalAndStdinAreWiredToTheProcess() throws Exception {
         Map.Entry<String, CompletableFuture<String>> out = pipes.output("tty-stdout");
         TaskBackend.Task task = backend.create(spec("wc-tty", bundle(tmp, INIT), new StdioSpec("", out.getKey(), "", true)));

@@ -1,4 +1,4 @@
-package dev.hcsshim.shim;
+package dev.hcsshim.shim.platform;
 
 import com.sun.jna.LastErrorException;
 import dev.hcsshim.linux.LibC;

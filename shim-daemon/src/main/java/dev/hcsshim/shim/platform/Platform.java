@@ -1,0 +1,76 @@
+package dev.hcsshim.shim.platform;
+
+import dev.hcsshim.shim.diag.DiagHost;
+import dev.hcsshim.shim.task.TaskBackend;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Everything the shim does differently per platform, chosen once per process: how the daemon
+ * detaches and logs, where containerd dials it, the compute backend, the cleanup {@code delete}
+ * runs after a crash, and what diag exec/share do. Linux runs an OCI runtime behind a unix socket;
+ * Windows drives HCS behind a protected named pipe.
+ *
+ * <p>{@link WindowsPlatform} is only ever reached by class name, so a Linux JVM loads none of the
+ * Windows classes (their JNA bindings cannot load there), and nothing on the Windows path calls
+ * libc, {@code nsenter} or the exit watcher.
+ */
+public interface Platform {
+    /** Forces a platform ({@code linux} or {@code windows}) whatever the OS: tests run the Windows path on Linux. */
+    String PROPERTY = "hcsshim.platform";
+
+    static Platform current() {
+        String forced = System.getProperty(PROPERTY);
+        return of(forced != null && !forced.isEmpty() ? forced : System.getProperty("os.name"));
+    }
+
+    /** The platform of an OS name ({@code os.name}, or {@code linux}/{@code windows}). */
+    static Platform of(String osName) {
+        if (osName == null || !osName.regionMatches(true, 0, "windows", 0, "windows".length())) {
+            return new LinuxPlatform();
+        }
+        try {
+            return (Platform) Class.forName("dev.hcsshim.shim.platform.WindowsPlatform").getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Windows support missing: WindowsPlatform", e);
+        }
+    }
+
+    /** {@code linux} or {@code windows}. */
+    String name();
+
+    /**
+     * Turns the freshly started {@code serve} process (its options already read from stdin) into a
+     * daemon: out of containerd's session, its log where containerd reads shim logs.
+     */
+    void detach(Path bundle, String namespace, String id);
+
+    /** After the readiness line: the stdout pipe {@code start} reads is let go. */
+    void releaseStdout();
+
+    /** The address containerd is told for a daemon whose ttrpc server listens on {@code ttrpcSocket}. */
+    String address(Path ttrpcSocket, String namespace, String group);
+
+    /** Makes the ttrpc server on {@code ttrpcSocket} reachable where containerd dials ({@link #address}). */
+    Endpoint publish(Path ttrpcSocket, String namespace, String group) throws IOException;
+
+    /** The compute backend the task service drives. */
+    TaskBackend taskBackend();
+
+    /**
+     * {@code delete} after the daemon is gone: force-removes what is left of the task. Idempotent,
+     * fine on a half-created task and on one that left nothing.
+     */
+    void cleanupAfterCrash(String namespace, String id, Path bundle) throws IOException;
+
+    /** What diag exec and share do for tasks of {@code backend}. */
+    DiagHost diagHost(TaskBackend backend);
+
+    /** Where containerd dials a daemon; closing it stops accepting there. */
+    interface Endpoint extends AutoCloseable {
+        String address();
+
+        @Override
+        void close() throws IOException;
+    }
+}
