@@ -3,6 +3,7 @@ package dev.hcsshim.shim;
 import com.google.protobuf.Timestamp;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
 import dev.hcsshim.shim.linux.OciTaskBackend;
+import dev.hcsshim.shim.sharing.CleanedMarker;
 import dev.hcsshim.shim.task.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +32,13 @@ final class DeleteCommand {
         System.setProperty("hcsshim.log.level", "warn");
         Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
-        try {
-            new OciTaskBackend(null).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
-        } catch (IOException | RuntimeException e) {
-            log.warn("cleanup of {}: {}", flags.id(), e.toString());
+        // Once the daemon's Delete removed the runtime state and mounts, nothing is left to do.
+        if (!CleanedMarker.isMarked(bundle)) {
+            try {
+                new OciTaskBackend(null).cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cleanup of {}: {}", flags.id(), e.toString());
+            }
         }
         removeDeadEndpoint(bundle, log);
 

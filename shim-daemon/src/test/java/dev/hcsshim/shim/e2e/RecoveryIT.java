@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,17 +65,7 @@ class RecoveryIT {
         ShimHarness.await("the container's init to be gone", Duration.ofSeconds(30),
                 () -> ProcessHandle.of(initPid).map(p -> !p.isAlive() || ShimHarness.isZombie(initPid)).orElse(true));
         ShimHarness.await("runc state to be removed", Duration.ofSeconds(30), () -> !Files.exists(runcState));
-        ShimHarness.await("no stale shim sockets", Duration.ofSeconds(30), RecoveryIT::socketsAllLive);
+        ShimHarness.await("no stale shim sockets", Duration.ofSeconds(30), h::onlyLiveSockets);
         h.ctr("container", "delete", "victim").requireOk();
-    }
-
-    /** Every socket left in the shims' directory still has a daemon behind it. */
-    private static boolean socketsAllLive() {
-        try (Stream<Path> files = Files.list(h.socketDir)) {
-            return files.filter(p -> !p.toString().endsWith(".json") && !p.getFileName().toString().startsWith("pty"))
-                    .allMatch(p -> dev.hcsshim.transport.UnixSockets.isLive(p));
-        } catch (IOException e) {
-            return false;
-        }
     }
 }
