@@ -12,7 +12,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +27,7 @@ public final class GrpcEndpoint implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final PipeAddress.UnixSocket address;
     private final PeerCredentialGuard guard;
+    private final Object socketIdentity;
 
     private GrpcEndpoint(Server server, EventLoopGroup group, ExecutorService ownedExecutor,
                          PipeAddress.UnixSocket address, PeerCredentialGuard guard) {
@@ -36,6 +36,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         this.ownedExecutor = ownedExecutor;
         this.address = address;
         this.guard = guard;
+        this.socketIdentity = UnixSockets.identity(address.path());
     }
 
     public static Builder builder(PipeAddress.UnixSocket address) { return new Builder(address); }
@@ -111,11 +112,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         if (ownedExecutor != null) ownedExecutor.shutdownNow();
-        try {
-            Files.deleteIfExists(address.path());
-        } catch (IOException ignored) {
-            // best effort
-        }
+        UnixSockets.removeIfSame(address.path(), socketIdentity);
         return clean;
     }
 

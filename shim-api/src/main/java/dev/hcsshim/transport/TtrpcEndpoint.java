@@ -3,7 +3,6 @@ package dev.hcsshim.transport;
 import dev.hcsshim.ttrpc.TtrpcServer;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 
 /** A {@link TtrpcServer} listening on a protected unix socket with the SO_PEERCRED check. */
@@ -11,11 +10,13 @@ public final class TtrpcEndpoint implements AutoCloseable {
     private final TtrpcServer server;
     private final PipeAddress.UnixSocket address;
     private final PeerCredentialGuard guard;
+    private final Object socketIdentity;
 
     private TtrpcEndpoint(TtrpcServer server, PipeAddress.UnixSocket address, PeerCredentialGuard guard) {
         this.server = server;
         this.address = address;
         this.guard = guard;
+        this.socketIdentity = UnixSockets.identity(address.path());
     }
 
     /** Binds {@code server} at {@code address}; only peers with this process's uid are served. */
@@ -44,11 +45,7 @@ public final class TtrpcEndpoint implements AutoCloseable {
     /** Graceful stop (see {@link TtrpcServer#shutdown}) and removal of the socket file. */
     public boolean shutdown(Duration grace) {
         boolean clean = server.shutdown(grace);
-        try {
-            Files.deleteIfExists(address.path());
-        } catch (IOException ignored) {
-            // best effort: a stale socket is replaced on the next bind anyway
-        }
+        UnixSockets.removeIfSame(address.path(), socketIdentity);
         return clean;
     }
 

@@ -51,6 +51,30 @@ public final class UnixSockets {
                 access == Access.OWNER_ONLY ? "rw-------" : "rw-rw-rw-"));
     }
 
+    /** The identity (device and inode) of the socket file now at {@code socket}; null if there is none. */
+    public static Object identity(Path socket) {
+        try {
+            return Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Removes {@code socket} if it is still the file whose {@link #identity} was taken: a daemon
+     * that unlinked its socket to leave must not remove its successor's, bound at the same path.
+     */
+    public static void removeIfSame(Path socket, Object identity) {
+        if (identity == null || !identity.equals(identity(socket))) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // best effort: a stale socket is replaced on the next bind anyway
+        }
+    }
+
     /** True when something accepts connections on {@code socket}. */
     public static boolean isLive(Path socket) {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {

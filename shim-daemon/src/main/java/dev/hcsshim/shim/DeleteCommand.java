@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
 import dev.hcsshim.shim.platform.Platform;
+import dev.hcsshim.shim.sharing.CleanedMarker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,10 +38,13 @@ final class DeleteCommand {
         System.setProperty("hcsshim.log.level", "warn");
         Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
-        try {
-            platform.cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
-        } catch (IOException | RuntimeException e) {
-            log.warn("cleanup of {}: {}", flags.id(), e.toString());
+        // Once the daemon's Delete removed the runtime state and mounts, nothing is left to do.
+        if (!CleanedMarker.isMarked(bundle)) {
+            try {
+                platform.cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cleanup of {}: {}", flags.id(), e.toString());
+            }
         }
         removeDeadEndpoint(flags, bundle, log);
 

@@ -1,14 +1,15 @@
 package dev.hcsshim.shim;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.shim.diag.DiagService;
 import dev.hcsshim.shim.events.EventPublisher;
 import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TaskService;
-import dev.hcsshim.shim.task.TypeUrls;
+import dev.hcsshim.shim.sharing.DaemonLeases;
+import dev.hcsshim.shim.sharing.DaemonLifetime;
+import dev.hcsshim.shim.sharing.DaemonPlacement;
+import dev.hcsshim.shim.sharing.LifetimeEvents;
 import dev.hcsshim.transport.GrpcEndpoint;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.TtrpcEndpoint;
@@ -54,6 +55,9 @@ final class ServeCommand {
     private ExecutorService executor;
     private final Platform platform;
     private Platform.Endpoint published;
+    private TaskService tasks;
+    /** Set once this daemon gave its paths up: what is there now may be a successor's. */
+    private volatile boolean unlinked;
 
     ServeCommand(ShimFlags flags) {
         this(flags, Platform.current());
@@ -70,7 +74,7 @@ final class ServeCommand {
         platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         Options options;
         try {
-            options = parseOptions(rawOptions);
+            options = RuntimeOptions.parse(rawOptions);
         } catch (IllegalArgumentException e) {
             ready.println("ERR " + e.getMessage());
             return 1;
@@ -110,18 +114,18 @@ final class ServeCommand {
 
     /** Serves the task and diag services on this daemon's endpoints (also what AOT training exercises). */
     void start(Options options) throws IOException, InterruptedException {
-        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), flags.id()) : ShimEndpoint.at(flags.socket());
+        DaemonPlacement placement = placement(options);
+        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
+                : ShimEndpoint.at(flags.socket());
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
         events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
         TaskBackend backend = platform.taskBackend();
-        TaskService tasks = new TaskService(flags.namespace(), backend, events, options,
-                () -> Thread.ofPlatform().name("shutdown-request").start(() -> {
-                    stop();
-                    System.exit(0);
-                }));
+        DaemonLifetime lifetime = lifetime(placement);
+        TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime), options, lifetime::idle);
+        this.tasks = tasks;
         List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir(), platform.diagHost(backend)));
 
         // Handlers block on runtime commands; virtual threads keep that cheap.
@@ -132,7 +136,7 @@ final class ServeCommand {
         services.forEach(server::addService);
         ttrpc = TtrpcEndpoint.listen(server.build(), new PipeAddress.UnixSocket(endpoint.path()), UnixSockets.Access.OWNER_ONLY);
         try {
-            published = platform.publish(endpoint.path(), flags.namespace(), flags.id());
+            published = platform.publish(endpoint.path(), flags.namespace(), placement.key());
         } catch (IOException | RuntimeException e) {
             ttrpc.shutdown(Duration.ZERO);
             throw e;
@@ -156,6 +160,37 @@ final class ServeCommand {
         ShimInfo.write(endpoint, flags.namespace(), flags.id());
     }
 
+    /** Which tasks this daemon serves: the same answer its {@code start} found. */
+    private DaemonPlacement placement(Options options) {
+        try {
+            return StartCommand.placement(flags, flags.bundleDir(), options);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot tell this daemon's placement ({}): serving as a daemon of one task", e.getMessage());
+            return new DaemonPlacement(flags.id(), false, Duration.ZERO);
+        }
+    }
+
+    /** When this daemon leaves: at once after its last task, or as its placement's options say. */
+    private DaemonLifetime lifetime(DaemonPlacement placement) {
+        return new DaemonLifetime(placement.shared() ? new DaemonLeases(endpoint.path()) : null, placement.idleExit(),
+                () -> tasks.tasks().size(), this::unlinkSockets, () -> {
+                    stop();
+                    System.exit(0);
+                });
+    }
+
+    /** New connections fail from here on; a successor daemon may bind the same paths. */
+    private void unlinkSockets() {
+        unlinked = true;
+        for (Path p : List.of(endpoint.path(), endpoint.grpcPath(), endpoint.infoPath())) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("removing {}: {}", p, e.toString());
+            }
+        }
+    }
+
     /** Where this daemon's task events go. */
     dev.hcsshim.shim.task.EventSink eventSink() {
         return events;
@@ -165,26 +200,6 @@ final class ServeCommand {
     private static List<ServerServiceDefinition> services(BindableService tasks, BindableService diag) {
         ServerServiceDefinition v2 = tasks.bindService();
         return List.of(v2, ServiceAlias.rename(v2, "containerd.task.v3.Task"), diag.bindService());
-    }
-
-    /** Runtime options from start's stdin: nothing, or an Any holding containerd.runhcs.v1.Options. */
-    static Options parseOptions(byte[] raw) {
-        if (raw.length == 0) {
-            return Options.getDefaultInstance();
-        }
-        try {
-            Any any = Any.parseFrom(raw);
-            if (any.getTypeUrl().isEmpty()) {
-                return Options.getDefaultInstance();
-            }
-            if (!TypeUrls.is(any, Options.getDescriptor().getFullName())) {
-                throw new IllegalArgumentException("unsupported runtime options type " + any.getTypeUrl()
-                        + " (want " + Options.getDescriptor().getFullName() + ")");
-            }
-            return TypeUrls.unpack(any, Options.getDefaultInstance());
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("malformed runtime options: " + e.getMessage());
-        }
     }
 
     /** Stops serving (in-flight calls get a moment), delivers queued events, removes our sockets. */
@@ -209,7 +224,7 @@ final class ServeCommand {
             if (events != null) {
                 events.flushAndClose(Duration.ofSeconds(3));
             }
-            if (endpoint != null) {
+            if (endpoint != null && !unlinked) {
                 // The endpoints removed their own sockets; the info file is ours.
                 Files.deleteIfExists(endpoint.infoPath());
             }

@@ -1,5 +1,8 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.shim.sharing.BuildIdentity;
+import dev.hcsshim.shim.sharing.DaemonLeases;
+import dev.hcsshim.shim.sharing.DaemonPlacement;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,23 +41,23 @@ final class StartCommand {
             IdRules.requireValid("id", flags.id());
             byte[] options = System.in.readAllBytes();
             Path bundle = flags.bundleDir();
-            String group = TaskGrouping.groupOf(flags.id(), bundle.resolve("config.json"));
+            DaemonPlacement placement = placement(flags, bundle, RuntimeOptions.parse(options));
             ShimEndpoint endpoint = flags.socket().isEmpty()
-                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(), group)
+                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                     : ShimEndpoint.at(flags.socket());
 
             String address;
-            if (!group.equals(flags.id()) && endpoint.isServing()) {
-                // the pod's shim already serves this group
-                address = dev.hcsshim.shim.platform.Platform.current().address(endpoint.path(), flags.namespace(), group);
+            if (placement.shared() && new DaemonLeases(endpoint.path()).joinIfServing(flags.id(), endpoint::isServing)) {
+                // the daemon of this pod, group or namespace serves this task too
+                address = dev.hcsshim.shim.platform.Platform.current().address(endpoint.path(), flags.namespace(), placement.key());
             } else {
-                address = launchDaemon(endpoint, options, bundle);
+                address = launchDaemon(endpoint, options, bundle, placement);
             }
             writeAddressFile(bundle, address);
             System.out.print(address);
             System.out.flush();
             return 0;
-        } catch (StartException e) {
+        } catch (StartException | IllegalArgumentException e) {
             System.err.print(e.getMessage());
             return 1;
         } catch (IOException | RuntimeException e) {
@@ -72,7 +75,7 @@ final class StartCommand {
      * carries one readiness line ({@code OK <address>}, {@code BUSY <address>} when another
      * daemon won a race for the same group, or {@code ERR <message>}) and is then closed.
      */
-    private String launchDaemon(ShimEndpoint endpoint, byte[] options, Path bundle)
+    private String launchDaemon(ShimEndpoint endpoint, byte[] options, Path bundle, DaemonPlacement placement)
             throws IOException, InterruptedException, StartException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Launcher.self());
@@ -87,8 +90,9 @@ final class StartCommand {
         }
         cmd.add("serve");
 
+        // A shared daemon outlives the bundle it was started from: it keeps no directory busy.
         ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(bundle.toFile())
+                .directory(placement.shared() ? endpoint.path().getParent().toFile() : bundle.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         Process daemon = pb.start();
         try (OutputStream stdin = daemon.getOutputStream()) {
@@ -114,6 +118,13 @@ final class StartCommand {
         }
         daemon.waitFor(5, TimeUnit.SECONDS);
         throw new StartException(ready.startsWith("ERR ") ? ready.substring(4) : "shim daemon said: " + ready);
+    }
+
+    /** Where this task's daemon is (the same answer in {@code start} and in the daemon it launches). */
+    static DaemonPlacement placement(ShimFlags flags, Path bundle, dev.hcsshim.proto.runhcs.options.Options options)
+            throws IOException {
+        return DaemonPlacement.of(flags.id(), TaskGrouping.annotations(bundle.resolve("config.json")), options,
+                BuildIdentity.current());
     }
 
     private static String readLine(Process daemon) {

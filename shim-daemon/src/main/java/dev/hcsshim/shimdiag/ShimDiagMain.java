@@ -103,7 +103,8 @@ public final class ShimDiagMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the running shims (<namespace>-<id>).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the running shims (<namespace>-<id>) and the tasks each serves.")
     static final class ListCmd implements Callable<Integer> {
         @ParentCommand
         ShimDiagMain top;
@@ -114,7 +115,8 @@ public final class ShimDiagMain implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             for (ShimInfo s : Shims.live(top.socketDir)) {
-                OUT.println(pids ? s.name() + "\t" + s.pid() : s.name());
+                String tasks = String.join(",", Shims.tasksOf(s));
+                OUT.println(pids ? s.name() + "\t" + s.pid() + "\t" + tasks : s.name() + "\t" + tasks);
             }
             return 0;
         }

@@ -1,7 +1,13 @@
 package dev.hcsshim.shimdiag;
 
+import dev.hcsshim.proto.runhcs.diag.ShimDiagGrpc;
+import dev.hcsshim.proto.runhcs.diag.Task;
+import dev.hcsshim.proto.runhcs.diag.TasksRequest;
+import dev.hcsshim.proto.runhcs.diag.TasksResponse;
 import dev.hcsshim.shim.ShimEndpoint;
 import dev.hcsshim.shim.ShimInfo;
+import dev.hcsshim.ttrpc.TtrpcClient;
+import io.grpc.Metadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +62,17 @@ final class Shims {
                     + String.join(", ", matches.stream().map(ShimInfo::name).toList()));
         }
         return matches.getFirst();
+    }
+
+    /** The ids of the tasks {@code shim} serves; empty if it does not answer (it may be leaving). */
+    static List<String> tasksOf(ShimInfo shim) {
+        try (TtrpcClient client = TtrpcClient.forAddress(shim.address())) {
+            TasksResponse r = client.blockingCall(ShimDiagGrpc.getDiagTasksMethod(), TasksRequest.getDefaultInstance(),
+                    new Metadata(), ShimDiagMain.CALL_TIMEOUT);
+            return r.getTasksList().stream().map(Task::getId).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     /** A failure shown to the user as one line. */

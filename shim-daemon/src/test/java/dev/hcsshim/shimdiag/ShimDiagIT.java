@@ -179,10 +179,11 @@ class ShimDiagIT {
         Files.writeString(sockets.resolve("stale.json"), "{\"namespace\":\"test\",\"id\":\"stale\",\"pid\":1,"
                 + "\"address\":\"unix://" + stale + "\",\"grpcAddress\":\"unix://" + stale + ".grpc\"}");
         try {
+            // Each live shim, with the tasks it serves.
             List<String> names = shimdiag("list").ok().out().lines().toList();
-            assertEquals(List.of("test-c1", "test-g2box"), names);
+            assertEquals(List.of("test-c1\tc1", "test-g2box\tg2box"), names);
             List<String> withPids = shimdiag("list", "--pids").ok().out().lines().toList();
-            assertTrue(withPids.contains("test-c1\t" + daemonPid("c1")), withPids::toString);
+            assertTrue(withPids.contains("test-c1\t" + daemonPid("c1") + "\tc1"), withPids::toString);
         } finally {
             Files.deleteIfExists(stale);
             Files.deleteIfExists(sockets.resolve("stale.json"));

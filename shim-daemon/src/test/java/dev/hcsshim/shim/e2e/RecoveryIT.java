@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,7 +73,7 @@ class RecoveryIT {
         ShimHarness.await("runc state to be removed", Duration.ofSeconds(30), () -> !Files.exists(runcState));
         // it was the namespace's only container: no empty state directory stays behind
         ShimHarness.await("the namespace's runc state directory to go", Duration.ofSeconds(30), () -> !Files.exists(runcState.getParent()));
-        ShimHarness.await("no stale shim sockets", Duration.ofSeconds(30), RecoveryIT::socketsAllLive);
+        ShimHarness.await("no stale shim sockets", Duration.ofSeconds(30), h::onlyLiveSockets);
         h.ctr("container", "delete", "victim").requireOk();
     }
 
@@ -123,15 +122,6 @@ class RecoveryIT {
         } finally {
             ProcessHandle.of(stuckPid).ifPresent(ProcessHandle::destroyForcibly);
             pause.destroyForcibly();
-        }
-    }
-    /** Every socket left in the shims' directory still has a daemon behind it. */
-    private static boolean socketsAllLive() {
-        try (Stream<Path> files = Files.list(h.socketDir)) {
-            return files.filter(p -> !p.toString().endsWith(".json") && !p.getFileName().toString().startsWith("pty"))
-                    .allMatch(p -> dev.hcsshim.transport.UnixSockets.isLive(p));
-        } catch (IOException e) {
-            return false;
         }
     }
 }

@@ -143,6 +143,26 @@ final class ShimHarness implements AutoCloseable {
                 .toList();
     }
 
+    /** Every shim socket left in the socket directory has a daemon behind it (lock and lease files are no sockets). */
+    boolean onlyLiveSockets() {
+        try (Stream<Path> files = Files.list(socketDir)) {
+            return files.filter(p -> !p.getFileName().toString().startsWith("pty"))
+                    .filter(ShimHarness::isSocket)
+                    .allMatch(dev.hcsshim.transport.UnixSockets::isLive);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean isSocket(Path p) {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
     static boolean isZombie(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

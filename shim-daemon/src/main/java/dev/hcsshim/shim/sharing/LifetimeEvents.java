@@ -1,0 +1,48 @@
+package dev.hcsshim.shim.sharing;
+
+import com.google.protobuf.Message;
+import dev.hcsshim.proto.events.TaskCreate;
+import dev.hcsshim.proto.events.TaskDelete;
+import dev.hcsshim.shim.task.EventSink;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Task events as the daemon's lifetime needs them, on their way to containerd: a created task
+ * spent its start's lease; a deleted one leaves the {@link CleanedMarker} in its bundle. Events
+ * are published from within the RPC, so both happen before containerd sees the answer.
+ */
+public final class LifetimeEvents implements EventSink {
+    private static final Logger log = LoggerFactory.getLogger(LifetimeEvents.class);
+
+    private final EventSink next;
+    private final DaemonLifetime lifetime;
+    private final Map<String, Path> bundles = new ConcurrentHashMap<>();
+
+    public LifetimeEvents(EventSink next, DaemonLifetime lifetime) {
+        this.next = next;
+        this.lifetime = lifetime;
+    }
+
+    @Override
+    public void publish(String topic, Message event) {
+        if (event instanceof TaskCreate created) {
+            bundles.put(created.getContainerId(), Path.of(created.getBundle()));
+            lifetime.taskCreated(created.getContainerId());
+        } else if (event instanceof TaskDelete deleted) {
+            Path bundle = bundles.remove(deleted.getContainerId());
+            if (bundle != null) {
+                try {
+                    CleanedMarker.mark(bundle);
+                } catch (IOException e) {
+                    log.debug("no cleanup marker in {}: {}", bundle, e.toString());
+                }
+            }
+        }
+        next.publish(topic, event);
+    }
+}
