@@ -4,7 +4,9 @@ import static dev.hcsshim.linux.LinuxTestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.fixtures.BusyboxBundle;
+import dev.hcsshim.process.ExitStatus;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -130,7 +132,7 @@ final class RuncFixture implements AutoCloseable {
             try {
                 runtime.delete(c.id(), true);
             } catch (OciRuntimeException e) {
-                if (e.kind() != OciRuntimeException.Kind.NOT_FOUND) throw e;
+                if (e.kind() != ErrorKind.NOT_FOUND) throw e;
             }
             // the init process is reaped once runc delete --force killed it
             c.init().started().exit().handle((s, t) -> null).get(30, TimeUnit.SECONDS);

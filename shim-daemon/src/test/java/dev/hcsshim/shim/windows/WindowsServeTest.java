@@ -170,7 +170,7 @@ class WindowsServeTest {
         assertTrue(delete.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, delete.exitValue(), () -> "delete failed: " + stderrOf("wcrash-delete"));
         DeleteResponse response = DeleteResponse.parseFrom(out);
-        assertEquals(dev.hcsshim.shim.task.ExitStatus.UNKNOWN_STATUS, response.getExitStatus(), "an exit nobody saw is reported as killed");
+        assertEquals(dev.hcsshim.process.ExitStatus.UNKNOWN_STATUS, response.getExitStatus(), "an exit nobody saw is reported as killed");
         assertEquals("terminated", state("wcrash"), "delete ran HCS's cleanup: " + stderrOf("wcrash-delete"));
         assertFalse(stderrOf("wcrash-delete").contains("cleanup of"), stderrOf("wcrash-delete"));
         assertNoLinuxClassLoaded("wcrash-delete");
