@@ -30,12 +30,14 @@ final class ExecRelay {
     private static final long DRAIN_MS = 5000;
 
     private final ShimInfo shim;
+    private final String taskId;
     private final List<String> command;
     private final String workdir;
     private final boolean tty;
 
-    ExecRelay(ShimInfo shim, List<String> command, String workdir, boolean tty) {
+    ExecRelay(ShimInfo shim, String taskId, List<String> command, String workdir, boolean tty) {
         this.shim = shim;
+        this.taskId = taskId;
         this.command = command;
         this.workdir = workdir;
         this.tty = tty;
@@ -73,7 +75,7 @@ final class ExecRelay {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> stty(restore)));
             }
             ExecProcessRequest.Builder req = ExecProcessRequest.newBuilder().addAllArgs(command).setWorkdir(workdir)
-                    .setTerminal(tty).setStdin(in.toString()).setStdout(out.toString());
+                    .setTerminal(tty).setStdin(in.toString()).setStdout(out.toString()).setTaskId(taskId);
             if (err != null) {
                 req.setStderr(err.toString());
             }

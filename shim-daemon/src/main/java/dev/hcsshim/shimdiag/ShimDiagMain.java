@@ -90,7 +90,10 @@ public final class ShimDiagMain implements Callable<Integer> {
 
     /** Calls one method of the shim named {@code shim}. */
     <Q, R> R call(String shim, MethodDescriptor<Q, R> method, Q request, Duration timeout) throws Shims.DiagException {
-        ShimInfo info = Shims.find(socketDir, shim);
+        return call(Shims.find(socketDir, shim).shim(), method, request, timeout);
+    }
+
+    <Q, R> R call(ShimInfo info, MethodDescriptor<Q, R> method, Q request, Duration timeout) {
         try (TtrpcClient client = TtrpcClient.forAddress(info.address())) {
             return client.blockingCall(method, request, new Metadata(), timeout);
         }
@@ -134,7 +137,7 @@ public final class ShimDiagMain implements Callable<Integer> {
         @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory of the command.")
         String workdir = "";
 
-        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim name or a unique prefix of one.")
+        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim or task name (<namespace>-<id>), or a unique prefix of one.")
         String shim;
 
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and its arguments.")
@@ -142,8 +145,8 @@ public final class ShimDiagMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ShimInfo info = Shims.find(top.socketDir, shim);
-            return new ExecRelay(info, command, workdir, tty).run();
+            Shims.Target target = Shims.find(top.socketDir, shim);
+            return new ExecRelay(target.shim(), target.taskId(), command, workdir, tty).run();
         }
     }
 
@@ -152,7 +155,7 @@ public final class ShimDiagMain implements Callable<Integer> {
         @ParentCommand
         ShimDiagMain top;
 
-        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim name or a unique prefix of one.")
+        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim or task name (<namespace>-<id>), or a unique prefix of one.")
         String shim;
 
         @Override
@@ -176,7 +179,7 @@ public final class ShimDiagMain implements Callable<Integer> {
         @Option(names = "--execs", description = "Also list each task's execs and their states.")
         boolean execs;
 
-        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim name or a unique prefix of one.")
+        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim or task name (<namespace>-<id>), or a unique prefix of one.")
         String shim;
 
         @Override
@@ -201,7 +204,7 @@ public final class ShimDiagMain implements Callable<Integer> {
         @Option(names = "--ro", description = "Share read-only.")
         boolean readOnly;
 
-        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim name or a unique prefix of one.")
+        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim or task name (<namespace>-<id>), or a unique prefix of one.")
         String shim;
 
         @Parameters(index = "1", paramLabel = "HOST_PATH", description = "Absolute path on the host.")
@@ -212,8 +215,9 @@ public final class ShimDiagMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            top.call(shim, ShimDiagGrpc.getDiagShareMethod(),
-                    ShareRequest.newBuilder().setHostPath(hostPath).setUvmPath(uvmPath).setReadOnly(readOnly).build(), CALL_TIMEOUT);
+            Shims.Target target = Shims.find(top.socketDir, shim);
+            top.call(target.shim(), ShimDiagGrpc.getDiagShareMethod(), ShareRequest.newBuilder().setHostPath(hostPath)
+                    .setUvmPath(uvmPath).setReadOnly(readOnly).setTaskId(target.taskId()).build(), CALL_TIMEOUT);
             return 0;
         }
     }
@@ -223,7 +227,7 @@ public final class ShimDiagMain implements Callable<Integer> {
         @ParentCommand
         ShimDiagMain top;
 
-        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim name or a unique prefix of one.")
+        @Parameters(index = "0", paramLabel = "SHIM", description = "Shim or task name (<namespace>-<id>), or a unique prefix of one.")
         String shim;
 
         @Override

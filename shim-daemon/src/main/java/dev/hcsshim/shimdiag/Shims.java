@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** The live shim daemons of this runtime: the {@code .json} beside each socket names its owner. */
@@ -45,24 +47,41 @@ final class Shims {
         return out;
     }
 
-    /** The shim named {@code name}, or the only one whose name starts with it. */
-    static ShimInfo find(Path dir, String name) throws DiagException {
+    /**
+     * What {@code name} stands for: a shim ({@code <namespace>-<id>} of the task it was started
+     * for), or a task of a shared daemon ({@code <namespace>-<task id>}), named whole or by a
+     * unique prefix. Shim names win, so a daemon of one task keeps its meaning.
+     */
+    static Target find(Path dir, String name) throws DiagException {
         List<ShimInfo> all = live(dir);
         for (ShimInfo s : all) {
             if (s.name().equals(name)) {
-                return s;
+                return new Target(s, "");
             }
         }
-        List<ShimInfo> matches = all.stream().filter(s -> s.name().startsWith(name)).toList();
+        Map<String, Target> candidates = new TreeMap<>();
+        for (ShimInfo s : all) {
+            candidates.put(s.name(), new Target(s, ""));
+            for (String task : tasksOf(s)) {
+                candidates.putIfAbsent(s.namespace() + "-" + task, new Target(s, task));
+            }
+        }
+        Target exact = candidates.get(name);
+        if (exact != null) {
+            return exact;
+        }
+        List<String> matches = candidates.keySet().stream().filter(n -> n.startsWith(name)).toList();
         if (matches.isEmpty()) {
-            throw new DiagException("no shim named " + name + " (see `shimdiag list`)");
+            throw new DiagException("no shim or task named " + name + " (see `shimdiag list`)");
         }
         if (matches.size() > 1) {
-            throw new DiagException("ambiguous shim name " + name + ": matches "
-                    + String.join(", ", matches.stream().map(ShimInfo::name).toList()));
+            throw new DiagException("ambiguous name " + name + ": matches " + String.join(", ", matches));
         }
-        return matches.getFirst();
+        return candidates.get(matches.getFirst());
     }
+
+    /** A daemon, and the task of it a command is for (empty: the daemon's sandbox, or its host). */
+    record Target(ShimInfo shim, String taskId) {}
 
     /** The ids of the tasks {@code shim} serves; empty if it does not answer (it may be leaving). */
     static List<String> tasksOf(ShimInfo shim) {

@@ -87,6 +87,26 @@ class ShimDiagIT {
         containerd.ctr(CTR, "run", "-d", "--runtime", RUNTIME, "--rootfs", rootfs.toString(), "c1", "/bin/sleep", "1000").requireOk();
         containerd.ctr(CTR, "run", "-d", "--runtime", RUNTIME, "--annotation", "io.containerd.runhcs.v1.group=g2",
                 "--rootfs", rootfs.toString(), "g2box", "/bin/sleep", "2000").requireOk();
+        // Two tasks of one namespace-scoped daemon (named test-n1, after the task it was started for).
+        for (String id : List.of("n1", "n2")) {
+            containerd.ctr(CTR, "run", "-d", "--runtime", RUNTIME, "--annotation", "io.containerd.runhcs.v1.daemon-scope=namespace",
+                    "--rootfs", rootfs.toString(), id, "/bin/sleep", id.equals("n1") ? "3001" : "3002").requireOk();
+        }
+    }
+
+    @Test
+    void aSharedDaemonsTasksAreNamedOneByOne() throws Exception {
+        assertEquals("/bin/sleep\u00003002\u0000", shimdiag("exec", "test-n2", "/bin/cat", "/proc/1/cmdline").ok().out(),
+                "exec runs in the named task's namespaces");
+        assertEquals("/bin/sleep\u00003001\u0000", shimdiag("exec", "test-n1", "/bin/cat", "/proc/1/cmdline").ok().out());
+        assertEquals(shimdiag("pid", "test-n1").ok().out(), shimdiag("pid", "test-n2").ok().out(), "one daemon serves both");
+
+        Path file = work.resolve("for-n2.txt");
+        Files.writeString(file, "only n2\n");
+        shimdiag("share", "--ro", "test-n2", file.toString(), "/mnt/for-n2.txt").ok();
+        assertEquals("only n2\n", shimdiag("exec", "test-n2", "/bin/cat", "/mnt/for-n2.txt").ok().out());
+        assertEquals(1, shimdiag("exec", "test-n1", "/bin/test", "-e", "/mnt/for-n2.txt").code(), "n1's namespace is untouched");
+        assertTrue(shimdiag("exec", "test-nope", "true").failsWithOneLine().err().contains("no shim or task named test-nope"));
     }
 
     @Test
@@ -99,7 +119,7 @@ class ShimDiagIT {
     @AfterAll
     void cleanUp() throws IOException {
         if (containerd != null) {
-            for (String id : List.of("c1", "g2box")) {
+            for (String id : List.of("c1", "g2box", "n1", "n2")) {
                 containerd.ctr(CTR, "task", "kill", "-s", "9", id);
                 awaitStopped(id);
                 containerd.ctr(CTR, "task", "delete", id);
@@ -181,7 +201,7 @@ class ShimDiagIT {
         try {
             // Each live shim, with the tasks it serves.
             List<String> names = shimdiag("list").ok().out().lines().toList();
-            assertEquals(List.of("test-c1\tc1", "test-g2box\tg2box"), names);
+            assertEquals(List.of("test-c1\tc1", "test-g2box\tg2box", "test-n1\tn1,n2"), names);
             List<String> withPids = shimdiag("list", "--pids").ok().out().lines().toList();
             assertTrue(withPids.contains("test-c1\t" + daemonPid("c1") + "\tc1"), withPids::toString);
         } finally {

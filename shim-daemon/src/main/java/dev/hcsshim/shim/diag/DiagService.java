@@ -69,7 +69,9 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
     @Override
     public void diagExecInHost(ExecProcessRequest req, StreamObserver<ExecProcessResponse> out) {
         answer(out, () -> {
-            int code = host.exec(req, sandbox ? target("run in the sandbox") : null);
+            TaskView target = !req.getTaskId().isEmpty() ? task(req.getTaskId(), "run in")
+                    : sandbox ? target("run in the sandbox") : null;
+            int code = host.exec(req, target);
             return ExecProcessResponse.newBuilder().setExitCode(code).build();
         });
     }
@@ -100,7 +102,8 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
     @Override
     public void diagShare(ShareRequest req, StreamObserver<ShareResponse> out) {
         answer(out, () -> {
-            host.share(req.getHostPath(), req.getUvmPath(), req.getReadOnly(), () -> target("share into"));
+            host.share(req.getHostPath(), req.getUvmPath(), req.getReadOnly(),
+                    () -> req.getTaskId().isEmpty() ? target("share into") : task(req.getTaskId(), "share into"));
             return ShareResponse.getDefaultInstance();
         });
     }
@@ -119,6 +122,16 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
             throw Errdefs.failedPrecondition("cannot %s: this shim has no running task", what);
         }
         return live.getFirst();
+    }
+
+    /** Task {@code id} of this daemon, running: a shared daemon's diagnostics name the task they are for. */
+    private TaskView task(String id, String what) {
+        TaskView t = tasks.tasks().stream().filter(v -> v.id().equals(id)).findFirst()
+                .orElseThrow(() -> Errdefs.notFound("cannot %s task %s: this shim does not serve it", what, id));
+        if (t.pid() <= 0 || !LIVE.contains(t.status())) {
+            throw Errdefs.failedPrecondition("cannot %s task %s in state %s", what, id, t.status().label());
+        }
+        return t;
     }
 
     /** Every thread of the daemon, virtual ones included, with its stack. */
