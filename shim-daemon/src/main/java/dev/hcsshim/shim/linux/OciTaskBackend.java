@@ -68,6 +68,7 @@ public final class OciTaskBackend implements TaskBackend {
             throw Errdefs.invalidArgument("unsupported OCI runtime %s (want runc, crun or an absolute path)", runtimeName);
         }
         OciRuntime rt = runtime(runtimeName, spec.namespace());
+        rt.adopt(spec.id(), bundle); // the cleanup of a failed create writes there too
         Path rootfs = bundle.resolve("rootfs");
         boolean mounted = false;
         ProcessStdio io = null;

@@ -2,6 +2,7 @@ package dev.hcsshim.shim.stdio;
 
 import dev.hcsshim.linux.Fds;
 import dev.hcsshim.linux.LibC;
+import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.StdioSpec;
 import java.io.IOException;
 import java.net.URI;
@@ -167,7 +168,8 @@ final class UpstreamIo implements AutoCloseable {
             return C.open(path, flags | O_CLOEXEC, mode);
         } catch (LastErrorException e) {
             if (e.getErrorCode() == LibC.ENOENT) {
-                throw new java.nio.file.NoSuchFileException(path, null, "stdio target does not exist");
+                // a path the request named: bad input, as a missing upstream pipe is on Windows
+                throw Errdefs.invalidArgument("stdio target %s does not exist", path);
             }
             throw new IOException("open " + path + ": errno " + e.getErrorCode(), e);
         }

@@ -156,6 +156,17 @@ class TaskApiIT {
     }
 
     @Test
+    void aStdioPathThatDoesNotExistIsInvalidArgumentNotNotFound() throws IOException {
+        Path bundle = Files.createTempDirectory(h.work, "nostdio-bundle");
+        Files.writeString(bundle.resolve("config.json"), "{}");
+        Path missing = h.work.resolve("no-such-fifo");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call(TaskGrpc.getCreateMethod(),
+                CreateTaskRequest.newBuilder().setId("nostdio").setBundle(bundle.toString()).setStdout(missing.toString()).build()));
+        assertEquals(Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("stdio target " + missing + " does not exist", e.getStatus().getDescription());
+    }
+
+    @Test
     void startingARunningTaskIsFailedPrecondition() {
         assertEquals(Code.FAILED_PRECONDITION, codeOf(() -> call(TaskGrpc.getStartMethod(), StartRequest.newBuilder().setId(TASK).build())));
     }
