@@ -70,15 +70,15 @@ class TaskServiceTest {
 
     // ---- calling the service ----
 
-    /** Runs one RPC and returns its answer, or throws the status it answered with. */
+    /**
+     * Runs one RPC and returns its answer, or throws the status it answered with, mapped once as
+     * the servers' interceptor maps it.
+     */
     static <Q, R> R call(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
         try {
             return async(rpc, request).get(20, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusRuntimeException s) {
-                throw s;
-            }
-            throw new AssertionError(e.getCause());
+            throw dev.hcsshim.ttrpc.StatusMapper.toStatus(e.getCause()).asRuntimeException();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
