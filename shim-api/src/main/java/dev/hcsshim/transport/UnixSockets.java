@@ -13,6 +13,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 public final class UnixSockets {
     private UnixSockets() {}
 
+    /**
+     * Where shim daemons put their sockets (and console sockets): {@link PipeAddress#DEFAULT_SOCKET_DIR},
+     * or {@code -Dhcsshim.socket.dir} (tests, private containerds).
+     */
+    public static Path shimSocketDir() {
+        String dir = System.getProperty("hcsshim.socket.dir");
+        return dir != null && !dir.isEmpty() ? Path.of(dir) : PipeAddress.DEFAULT_SOCKET_DIR;
+    }
+
     /** Who may reach the socket through the filesystem. */
     public enum Access {
         /** Directory 0700, socket 0600: the daemon's user only (production). */

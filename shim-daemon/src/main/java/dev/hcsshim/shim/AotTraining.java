@@ -1,5 +1,6 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.shim.sharing.TaskGrouping;
 import com.google.protobuf.Empty;
 import dev.hcsshim.proto.runhcs.diag.PidRequest;
 import dev.hcsshim.proto.runhcs.diag.ShimDiagGrpc;

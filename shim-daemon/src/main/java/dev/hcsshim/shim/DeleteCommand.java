@@ -1,5 +1,6 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.shim.task.IdRules;
 import com.google.protobuf.Timestamp;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
@@ -24,7 +25,7 @@ final class DeleteCommand {
     private final Platform platform;
 
     DeleteCommand(ShimFlags flags) {
-        this(flags, Platform.current());
+        this(flags, Platforms.current());
     }
 
     DeleteCommand(ShimFlags flags, Platform platform) {
@@ -70,7 +71,8 @@ final class DeleteCommand {
             String address = Files.readString(addressFile, StandardCharsets.UTF_8).trim();
             // A Windows daemon's address is its named pipe, bridged to a private socket named as on Linux.
             ShimEndpoint endpoint = address.startsWith("\\\\")
-                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(), TaskGrouping.groupOf(flags.id(), bundle.resolve("config.json")))
+                    ? ShimEndpoint.forShim(flags.address(), flags.namespace(),
+                            StartCommand.placement(flags, bundle, dev.hcsshim.proto.runhcs.options.Options.getDefaultInstance()).key())
                     : ShimEndpoint.at(address);
             if (!endpoint.path().startsWith(ShimEndpoint.socketDir()) || endpoint.isServing()) {
                 return;

@@ -60,7 +60,7 @@ final class ServeCommand {
     private volatile boolean unlinked;
 
     ServeCommand(ShimFlags flags) {
-        this(flags, Platform.current());
+        this(flags, Platforms.current());
     }
 
     ServeCommand(ShimFlags flags, Platform platform) {

@@ -11,12 +11,9 @@ import dev.hcsshim.transport.UnixSockets;
  * it with a {@code .grpc} suffix and a {@code .json} file names its owner for shimdiag.
  */
 public record ShimEndpoint(Path path) {
-    /** Override with -Dhcsshim.socket.dir (tests); containerd's own shims use /run/containerd/s. */
-    public static final Path DEFAULT_DIR = PipeAddress.DEFAULT_SOCKET_DIR;
-
+    /** {@code /run/containerd/runhcs} unless {@code -Dhcsshim.socket.dir} says otherwise (containerd's own shims use /run/containerd/s). */
     public static Path socketDir() {
-        String dir = System.getProperty("hcsshim.socket.dir");
-        return dir != null && !dir.isEmpty() ? Path.of(dir) : DEFAULT_DIR;
+        return UnixSockets.shimSocketDir();
     }
 
     public static ShimEndpoint forShim(String containerdAddress, String namespace, String group) {

@@ -1,5 +1,6 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.shim.task.Version;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;

@@ -1,8 +1,10 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.shim.task.IdRules;
 import dev.hcsshim.shim.sharing.BuildIdentity;
 import dev.hcsshim.shim.sharing.DaemonLeases;
 import dev.hcsshim.shim.sharing.DaemonPlacement;
+import dev.hcsshim.shim.sharing.TaskGrouping;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -49,7 +51,7 @@ final class StartCommand {
             String address;
             if (placement.shared() && new DaemonLeases(endpoint.path()).joinIfServing(flags.id(), endpoint::isServing)) {
                 // the daemon of this pod, group or namespace serves this task too
-                address = dev.hcsshim.shim.platform.Platform.current().address(endpoint.path(), flags.namespace(), placement.key());
+                address = Platforms.current().address(endpoint.path(), flags.namespace(), placement.key());
             } else {
                 address = launchDaemon(endpoint, options, bundle, placement);
             }

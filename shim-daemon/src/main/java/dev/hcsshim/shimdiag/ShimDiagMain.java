@@ -1,5 +1,6 @@
 package dev.hcsshim.shimdiag;
 
+import dev.hcsshim.shim.task.Version;
 import ch.qos.logback.classic.LoggerContext;
 import dev.hcsshim.proto.runhcs.diag.Exec;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
@@ -102,7 +103,7 @@ public final class ShimDiagMain implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"shimdiag " + dev.hcsshim.shim.Version.VERSION};
+            return new String[] {"shimdiag " + dev.hcsshim.shim.task.Version.VERSION};
         }
     }
 

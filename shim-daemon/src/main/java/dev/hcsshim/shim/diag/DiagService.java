@@ -14,7 +14,7 @@ import dev.hcsshim.proto.runhcs.diag.StacksResponse;
 import dev.hcsshim.proto.runhcs.diag.Task;
 import dev.hcsshim.proto.runhcs.diag.TasksRequest;
 import dev.hcsshim.proto.runhcs.diag.TasksResponse;
-import dev.hcsshim.shim.TaskGrouping;
+import dev.hcsshim.shim.sharing.TaskGrouping;
 import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.ProcessStatus;
 import dev.hcsshim.shim.task.TaskService;

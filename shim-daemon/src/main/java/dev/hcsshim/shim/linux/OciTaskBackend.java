@@ -7,7 +7,7 @@ import dev.hcsshim.linux.OomWatcher;
 import dev.hcsshim.linux.RootfsMounts;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.types.Mount;
-import dev.hcsshim.shim.TaskGrouping;
+import dev.hcsshim.shim.sharing.TaskGrouping;
 import dev.hcsshim.shim.stdio.ProcessStdio;
 import dev.hcsshim.shim.task.CreateSpec;
 import dev.hcsshim.shim.task.Errdefs;
@@ -128,7 +128,7 @@ public final class OciTaskBackend implements TaskBackend {
 
     /** Console sockets live beside the shim sockets: root-only, and short enough for sun_path. */
     static Path consoleDir() throws IOException {
-        Path dir = dev.hcsshim.shim.ShimEndpoint.socketDir();
+        Path dir = dev.hcsshim.transport.UnixSockets.shimSocketDir();
         Files.createDirectories(dir);
         return dir;
     }

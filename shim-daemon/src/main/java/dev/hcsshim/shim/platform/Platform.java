@@ -11,30 +11,15 @@ import java.nio.file.Path;
  * runs after a crash, and what diag exec/share do. Linux runs an OCI runtime behind a unix socket;
  * Windows drives HCS behind a protected named pipe.
  *
- * <p>{@link WindowsPlatform} is only ever reached by class name, so a Linux JVM loads none of the
- * Windows classes (their JNA bindings cannot load there), and nothing on the Windows path calls
- * libc, {@code nsenter} or the exit watcher.
+ * <p>The implementations live with their platform ({@code shim.linux.LinuxPlatform},
+ * {@code shim.windows.WindowsPlatform}); {@code dev.hcsshim.shim.Platforms} picks one. The Windows
+ * one is only ever reached by class name, so a Linux JVM loads none of the Windows classes (their
+ * JNA bindings cannot load there), and nothing on the Windows path calls libc, {@code nsenter}
+ * or the exit watcher.
  */
 public interface Platform {
     /** Forces a platform ({@code linux} or {@code windows}) whatever the OS: tests run the Windows path on Linux. */
     String PROPERTY = "hcsshim.platform";
-
-    static Platform current() {
-        String forced = System.getProperty(PROPERTY);
-        return of(forced != null && !forced.isEmpty() ? forced : System.getProperty("os.name"));
-    }
-
-    /** The platform of an OS name ({@code os.name}, or {@code linux}/{@code windows}). */
-    static Platform of(String osName) {
-        if (osName == null || !osName.regionMatches(true, 0, "windows", 0, "windows".length())) {
-            return new LinuxPlatform();
-        }
-        try {
-            return (Platform) Class.forName("dev.hcsshim.shim.platform.WindowsPlatform").getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Windows support missing: WindowsPlatform", e);
-        }
-    }
 
     /** {@code linux} or {@code windows}. */
     String name();

@@ -2,7 +2,7 @@ package dev.hcsshim.shim.sharing;
 
 import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.proto.runhcs.options.Options.DaemonScope;
-import dev.hcsshim.shim.IdRules;
+import dev.hcsshim.shim.task.IdRules;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -19,8 +19,8 @@ import java.util.Map;
  */
 public record DaemonPlacement(String key, boolean shared, Duration idleExit) {
     public static final String SCOPE_ANNOTATION = "io.containerd.runhcs.v1.daemon-scope";
-    public static final String GROUP_ANNOTATION = "io.containerd.runhcs.v1.group";
-    public static final String SANDBOX_ANNOTATION = "io.kubernetes.cri.sandbox-id";
+    public static final String GROUP_ANNOTATION = TaskGrouping.GROUP_ANNOTATION;
+    public static final String SANDBOX_ANNOTATION = TaskGrouping.SANDBOX_ANNOTATION;
 
     /** Where task {@code id} goes, given its OCI annotations and the handler's runtime options. */
     public static DaemonPlacement of(String id, Map<String, String> annotations, Options options, String buildId) {

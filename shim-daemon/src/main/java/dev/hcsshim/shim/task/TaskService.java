@@ -44,7 +44,7 @@ import dev.hcsshim.proto.task.v2.UpdateTaskRequest;
 import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.proto.types.task.ProcessInfo;
-import dev.hcsshim.shim.IdRules;
+import dev.hcsshim.shim.task.IdRules;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -454,7 +454,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             return ConnectResponse.newBuilder()
                     .setShimPid((int) ProcessHandle.current().pid())
                     .setTaskPid(task.init.pid())
-                    .setVersion(dev.hcsshim.shim.Version.VERSION)
+                    .setVersion(dev.hcsshim.shim.task.Version.VERSION)
                     .build();
         });
     }

@@ -2,6 +2,7 @@ package dev.hcsshim.shim.platform;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.hcsshim.shim.Platforms;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -14,18 +15,18 @@ class PlatformTest {
 
     @Test
     void osNamesMapToPlatforms() {
-        assertEquals("windows", Platform.of("Windows Server 2022").name());
-        assertEquals("windows", Platform.of("windows").name());
-        assertEquals("linux", Platform.of("Linux").name());
-        assertEquals("linux", Platform.of(null).name());
+        assertEquals("windows", Platforms.of("Windows Server 2022").name());
+        assertEquals("windows", Platforms.of("windows").name());
+        assertEquals("linux", Platforms.of("Linux").name());
+        assertEquals("linux", Platforms.of(null).name());
     }
 
     @Test
     void aPropertyForcesThePlatform() {
-        assertEquals("linux", Platform.current().name(), "this host");
+        assertEquals("linux", Platforms.current().name(), "this host");
         System.setProperty(Platform.PROPERTY, "windows");
         try {
-            assertEquals("windows", Platform.current().name());
+            assertEquals("windows", Platforms.current().name());
         } finally {
             System.clearProperty(Platform.PROPERTY);
         }
@@ -34,8 +35,8 @@ class PlatformTest {
     @Test
     void addressesContainerdDials() {
         assertEquals("\\\\.\\pipe\\ProtectedPrefix\\Administrators\\containerd-shim-default-c1-pipe",
-                Platform.of("windows").address(Path.of("/run/x.sock"), "default", "c1"));
-        assertEquals("unix:///run/x.sock", Platform.of("linux").address(Path.of("/run/x.sock"), "default", "c1"));
+                Platforms.of("windows").address(Path.of("/run/x.sock"), "default", "c1"));
+        assertEquals("unix:///run/x.sock", Platforms.of("linux").address(Path.of("/run/x.sock"), "default", "c1"));
     }
 
     /** Loads our classes child-first and records which ones got loaded. */
@@ -77,7 +78,7 @@ class PlatformTest {
     private static List<String> select(String os) throws Exception {
         try (Recording cl = recording()) {
             Class<?> platform = cl.loadClass("dev.hcsshim.shim.platform.Platform");
-            Object p = platform.getMethod("of", String.class).invoke(null, os);
+            Object p = cl.loadClass("dev.hcsshim.shim.Platforms").getMethod("of", String.class).invoke(null, os);
             platform.getMethod("address", Path.class, String.class, String.class).invoke(p, Path.of("/x"), "default", "c1");
             // the commands' code, verified and initialised whole
             for (String cmd : List.of("ServeCommand", "DeleteCommand", "StartCommand")) {
@@ -93,7 +94,7 @@ class PlatformTest {
             } else {
                 Object diag = platform.getMethod("diagHost", Class.forName("dev.hcsshim.shim.task.TaskBackend", false, cl))
                         .invoke(p, (Object) null);
-                assertEquals("dev.hcsshim.shim.diag.LinuxDiagHost", diag.getClass().getName());
+                assertEquals("dev.hcsshim.shim.linux.LinuxDiagHost", diag.getClass().getName());
             }
             assertTrue(cl.loaded.contains("dev.hcsshim.shim.ServeCommand"), "the recorder works: " + cl.loaded);
             return List.copyOf(cl.loaded);
@@ -101,23 +102,23 @@ class PlatformTest {
     }
 
     private static final Predicate<String> WINDOWS = n -> n.startsWith("dev.hcsshim.windows.")
-            || n.startsWith("dev.hcsshim.shim.windows.") || n.equals("dev.hcsshim.shim.platform.WindowsPlatform");
+            || n.startsWith("dev.hcsshim.shim.windows.") || n.equals("dev.hcsshim.shim.windows.WindowsPlatform");
     private static final Predicate<String> LINUX = n -> n.startsWith("dev.hcsshim.linux.")
-            || n.startsWith("dev.hcsshim.shim.linux.") || n.equals("dev.hcsshim.shim.platform.LinuxPlatform")
-            || n.equals("dev.hcsshim.shim.platform.Daemonize") || n.equals("dev.hcsshim.shim.diag.LinuxDiagHost")
-            || n.equals("dev.hcsshim.shim.diag.HostExec");
+            || n.startsWith("dev.hcsshim.shim.linux.") || n.equals("dev.hcsshim.shim.linux.LinuxPlatform")
+            || n.equals("dev.hcsshim.shim.linux.Daemonize") || n.equals("dev.hcsshim.shim.linux.LinuxDiagHost")
+            || n.equals("dev.hcsshim.shim.linux.HostExec");
 
     @Test
     void linuxSelectionLoadsNoWindowsClass() throws Exception {
         List<String> loaded = select("Linux");
-        assertTrue(loaded.contains("dev.hcsshim.shim.platform.LinuxPlatform"), loaded.toString());
+        assertTrue(loaded.contains("dev.hcsshim.shim.linux.LinuxPlatform"), loaded.toString());
         assertEquals(List.of(), loaded.stream().filter(WINDOWS).toList());
     }
 
     @Test
     void windowsSelectionLoadsNoLinuxClass() throws Exception {
         List<String> loaded = select("windows");
-        assertTrue(loaded.contains("dev.hcsshim.shim.platform.WindowsPlatform"), loaded.toString());
+        assertTrue(loaded.contains("dev.hcsshim.shim.windows.WindowsPlatform"), loaded.toString());
         assertEquals(List.of(), loaded.stream().filter(LINUX).toList());
     }
 }

@@ -18,7 +18,7 @@ import dev.hcsshim.proto.task.v2.TaskGrpc;
 import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.shim.platform.Platform;
-import dev.hcsshim.shim.platform.WindowsPlatform;
+import dev.hcsshim.shim.windows.WindowsPlatform;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.TtrpcEndpoint;
 import dev.hcsshim.transport.UnixSockets;
@@ -244,10 +244,10 @@ class WindowsServeTest {
     private void assertNoLinuxClassLoaded(String name) throws IOException {
         List<String> ours = Files.readAllLines(tmp.resolve(name + ".classes")).stream()
                 .filter(l -> l.contains(" dev.hcsshim.")).toList();
-        assertTrue(ours.stream().anyMatch(l -> l.contains("dev.hcsshim.shim.platform.WindowsPlatform ")), "the log works");
+        assertTrue(ours.stream().anyMatch(l -> l.contains("dev.hcsshim.shim.windows.WindowsPlatform ")), "the log works");
         List<String> linux = ours.stream().filter(l -> l.contains("dev.hcsshim.linux.") || l.contains("dev.hcsshim.shim.linux.")
-                || l.contains("dev.hcsshim.shim.platform.LinuxPlatform") || l.contains("dev.hcsshim.shim.platform.Daemonize")
-                || l.contains("dev.hcsshim.shim.diag.LinuxDiagHost") || l.contains("dev.hcsshim.shim.diag.HostExec")).toList();
+                || l.contains("dev.hcsshim.shim.linux.LinuxPlatform") || l.contains("dev.hcsshim.shim.linux.Daemonize")
+                || l.contains("dev.hcsshim.shim.linux.LinuxDiagHost") || l.contains("dev.hcsshim.shim.linux.HostExec")).toList();
         assertEquals(List.of(), linux, "Linux classes on the Windows path");
     }
 

@@ -1,5 +1,6 @@
-package dev.hcsshim.shim.diag;
+package dev.hcsshim.shim.linux;
 
+import dev.hcsshim.shim.diag.DiagHost;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.Fds;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;

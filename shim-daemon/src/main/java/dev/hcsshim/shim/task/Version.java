@@ -1,4 +1,4 @@
-package dev.hcsshim.shim;
+package dev.hcsshim.shim.task;
 
 /** The shim's version, as {@code -v} and Connect report it. */
 public final class Version {

@@ -1,4 +1,4 @@
-package dev.hcsshim.shim;
+package dev.hcsshim.shim.task;
 
 import java.util.regex.Pattern;
 

@@ -1,5 +1,6 @@
-package dev.hcsshim.shim.platform;
+package dev.hcsshim.shim.windows;
 
+import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.diag.DiagHost;
 import dev.hcsshim.shim.task.TaskBackend;

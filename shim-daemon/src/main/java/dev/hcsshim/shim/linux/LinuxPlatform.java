@@ -1,15 +1,16 @@
-package dev.hcsshim.shim.platform;
+package dev.hcsshim.shim.linux;
 
+import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.shim.diag.DiagHost;
-import dev.hcsshim.shim.diag.LinuxDiagHost;
+import dev.hcsshim.shim.linux.LinuxDiagHost;
 import dev.hcsshim.shim.linux.OciTaskBackend;
 import dev.hcsshim.shim.task.TaskBackend;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /** runc/crun behind a root-only unix socket; the daemon reaps its containers as child subreaper. */
-final class LinuxPlatform implements Platform {
+public final class LinuxPlatform implements Platform {
 
     @Override
     public String name() {

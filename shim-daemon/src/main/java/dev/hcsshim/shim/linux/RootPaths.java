@@ -1,4 +1,4 @@
-package dev.hcsshim.shim.diag;
+package dev.hcsshim.shim.linux;
 
 import dev.hcsshim.shim.task.Errdefs;
 import java.io.IOException;

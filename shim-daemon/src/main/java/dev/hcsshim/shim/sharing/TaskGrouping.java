@@ -1,5 +1,6 @@
-package dev.hcsshim.shim;
+package dev.hcsshim.shim.sharing;
 
+import dev.hcsshim.shim.task.IdRules;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

@@ -1,4 +1,4 @@
-package dev.hcsshim.shim.diag;
+package dev.hcsshim.shim.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
