@@ -7,7 +7,8 @@ import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -77,7 +78,7 @@ public final class NamedPipes {
     }
 
     /** One connected client (or dialed server): a full-duplex byte stream. */
-    public static final class PipeConnection implements RunHcs.PipeConnection {
+    public static final class Connection implements PipeConnection {
         private final WinNT.HANDLE h;
         private final boolean server;
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -128,7 +129,7 @@ public final class NamedPipes {
             }
         };
 
-        PipeConnection(WinNT.HANDLE h, boolean server) {
+        Connection(WinNT.HANDLE h, boolean server) {
             this.h = h;
             this.server = server;
         }
@@ -241,7 +242,7 @@ public final class NamedPipes {
                         }
                     }
                     h = newInstance(); // replace before handing out
-                    accepted.add(new PipeConnection(cur, true));
+                    accepted.add(new Connection(cur, true));
                 }
             } catch (IOException e) {
                 if (!closed.get()) accepted.add(e);
@@ -256,14 +257,14 @@ public final class NamedPipes {
 
         /** Blocks for the next client. */
         @Override
-        public PipeConnection accept() throws IOException, InterruptedException {
+        public Connection accept() throws IOException, InterruptedException {
             Object o = accepted.take();
             if (o instanceof IOException e) throw e;
             if (o == this) {
                 accepted.add(this); // keep waking other acceptors
                 throw new IOException("pipe server closed");
             }
-            return (PipeConnection) o;
+            return (Connection) o;
         }
 
         @Override
@@ -285,14 +286,14 @@ public final class NamedPipes {
     }
 
     /** Opens a client connection, waiting while every instance is busy. */
-    public static PipeConnection dial(String path, long timeoutMs) throws IOException {
+    public static Connection dial(String path, long timeoutMs) throws IOException {
         PipeSecurity.checkPath(path);
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
             WinNT.HANDLE h = Libs.K32.CreateFileW(Win32Pipes.wide(path), Win32Pipes.GENERIC_READ | Win32Pipes.GENERIC_WRITE,
                     0, null, Win32Pipes.OPEN_EXISTING,
                     Win32Pipes.FILE_FLAG_OVERLAPPED | Win32Pipes.SECURITY_SQOS_PRESENT | Win32Pipes.SECURITY_ANONYMOUS, null);
-            if (h != null && !WinBase.INVALID_HANDLE_VALUE.equals(h)) return new PipeConnection(h, false);
+            if (h != null && !WinBase.INVALID_HANDLE_VALUE.equals(h)) return new Connection(h, false);
             int err = Native.getLastError();
             long left = deadline - System.currentTimeMillis();
             if (err != Win32Pipes.ERROR_PIPE_BUSY || left <= 0) {
@@ -305,5 +306,5 @@ public final class NamedPipes {
     }
 
     /** runhcs' dialer over real named pipes. */
-    public static final RunHcs.PipeDialer DIALER = p -> dial(p, 5000);
+    public static final PipeDialer DIALER = p -> dial(p, 5000);
 }

@@ -1,7 +1,8 @@
 package dev.hcsshim.windows;
 
 import dev.hcsshim.hcsoci.UpstreamIO;
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,9 +16,9 @@ public final class NpipeIO implements UpstreamIO {
     private final String stdoutPath;
     private final String stderrPath;
     private final boolean terminal;
-    private RunHcs.PipeConnection stdin;
-    private RunHcs.PipeConnection stdout;
-    private RunHcs.PipeConnection stderr;
+    private PipeConnection stdin;
+    private PipeConnection stdout;
+    private PipeConnection stderr;
 
     private NpipeIO(String stdin, String stdout, String stderr, boolean terminal) {
         this.stdinPath = stdin == null ? "" : stdin;
@@ -27,7 +28,7 @@ public final class NpipeIO implements UpstreamIO {
     }
 
     /** Connects every non-empty path; on any failure closes what was opened. */
-    public static NpipeIO open(RunHcs.PipeDialer dialer, String stdin, String stdout, String stderr, boolean terminal)
+    public static NpipeIO open(PipeDialer dialer, String stdin, String stdout, String stderr, boolean terminal)
             throws IOException {
         NpipeIO io = new NpipeIO(stdin, stdout, terminal ? "" : stderr, terminal);
         try {

@@ -1,6 +1,7 @@
 package dev.hcsshim.windows;
 
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,35 +22,35 @@ public final class PipeBridge implements AutoCloseable {
     /** Where connections come from; {@link NamedPipes.Server} on Windows. */
     @FunctionalInterface
     public interface Acceptor {
-        RunHcs.PipeConnection accept() throws IOException, InterruptedException;
+        PipeConnection accept() throws IOException, InterruptedException;
     }
 
     private final Acceptor acceptor;
-    private final RunHcs.PipeDialer target;
+    private final PipeDialer target;
     private final String targetAddress;
-    private final Set<RunHcs.PipeConnection> live = ConcurrentHashMap.newKeySet();
+    private final Set<PipeConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread loop;
 
-    private PipeBridge(Acceptor acceptor, RunHcs.PipeDialer target, String targetAddress) {
+    private PipeBridge(Acceptor acceptor, PipeDialer target, String targetAddress) {
         this.acceptor = acceptor;
         this.target = target;
         this.targetAddress = targetAddress;
         this.loop = Thread.ofPlatform().daemon().name("pipe-bridge").start(this::acceptLoop);
     }
 
-    public static PipeBridge start(Acceptor acceptor, RunHcs.PipeDialer target, String targetAddress) {
+    public static PipeBridge start(Acceptor acceptor, PipeDialer target, String targetAddress) {
         return new PipeBridge(acceptor, target, targetAddress);
     }
 
     /** Bridges a named-pipe server (Windows). */
-    public static PipeBridge start(NamedPipes.Server server, RunHcs.PipeDialer target, String targetAddress) {
+    public static PipeBridge start(NamedPipes.Server server, PipeDialer target, String targetAddress) {
         return start(server::accept, target, targetAddress);
     }
 
     private void acceptLoop() {
         while (!closed.get()) {
-            RunHcs.PipeConnection client;
+            PipeConnection client;
             try {
                 client = acceptor.accept();
             } catch (InterruptedException e) {
@@ -58,7 +59,7 @@ public final class PipeBridge implements AutoCloseable {
                 if (!closed.get()) LOG.warn("pipe bridge accept failed: {}", e.toString());
                 return;
             }
-            RunHcs.PipeConnection upstream;
+            PipeConnection upstream;
             try {
                 upstream = target.dial(targetAddress);
             } catch (IOException e) {
@@ -99,7 +100,7 @@ public final class PipeBridge implements AutoCloseable {
         });
     }
 
-    private static void quiet(RunHcs.PipeConnection c) {
+    private static void quiet(PipeConnection c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -116,7 +117,7 @@ public final class PipeBridge implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         loop.interrupt();
-        for (RunHcs.PipeConnection c : live) quiet(c);
+        for (PipeConnection c : live) quiet(c);
         live.clear();
     }
 }

@@ -1,8 +1,7 @@
 package dev.hcsshim.windows;
 
-import static org.junit.jupiter.api.Assertions.*;
-
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,17 +10,18 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 /** NewNpipeIO's contract, with an in-memory dialer standing in for named pipes. */
 class NpipeIOTest {
     final List<String> dialed = new ArrayList<>();
     final List<String> closed = new ArrayList<>();
 
-    RunHcs.PipeDialer dialer(String failOn) {
+    PipeDialer dialer(String failOn) {
         return path -> {
             if (path.equals(failOn)) throw new IOException("no pipe " + path);
             dialed.add(path);
-            return new RunHcs.PipeConnection() {
+            return new PipeConnection() {
                 final InputStream in = new ByteArrayInputStream(("from " + path).getBytes());
                 final OutputStream out = new ByteArrayOutputStream();
 

@@ -1,8 +1,7 @@
 package dev.hcsshim.windows;
 
-import static org.junit.jupiter.api.Assertions.*;
-
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.*;
 
 /** The named-pipe-to-ttrpc bridge, with unix sockets on both sides. */
 @Timeout(30)
@@ -25,7 +25,7 @@ class PipeBridgeTest {
     @TempDir
     Path dir;
 
-    static final RunHcs.PipeDialer UNIX = RunHcs.UNIX_SOCKETS;
+    static final PipeDialer UNIX = PipeDialer.UNIX_SOCKETS;
 
     @Test
     void burstOfClientsIsRelayedBothWays() throws Exception {
@@ -60,7 +60,7 @@ class PipeBridgeTest {
         });
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(front), 64);
-        try (PipeBridge bridge = PipeBridge.start(() -> RunHcs.connection(listener.accept()), UNIX, backend.toString())) {
+        try (PipeBridge bridge = PipeBridge.start(() -> PipeConnection.of(listener.accept()), UNIX, backend.toString())) {
             List<SocketChannel> clients = new ArrayList<>();
             for (int i = 0; i < 16; i++) clients.add(SocketChannel.open(UnixDomainSocketAddress.of(front)));
             for (int i = 0; i < clients.size(); i++) {

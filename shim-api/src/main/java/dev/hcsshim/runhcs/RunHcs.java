@@ -1,12 +1,11 @@
 package dev.hcsshim.runhcs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
@@ -36,49 +35,6 @@ public final class RunHcs {
     public static String vmPipePath(UUID hostUniqueId) {
         return safePipePath("runhcs-vm-" + hostUniqueId);
     }
-
-    /** A bidirectional pipe connection: a named pipe on Windows, anything stream-like in tests. */
-    public interface PipeConnection extends AutoCloseable {
-        InputStream input();
-
-        OutputStream output();
-
-        @Override
-        void close() throws IOException;
-    }
-
-    @FunctionalInterface
-    public interface PipeDialer {
-        PipeConnection dial(String path) throws IOException;
-    }
-
-    /** A connected unix socket seen as a pipe connection (closing it closes the socket). */
-    public static PipeConnection connection(SocketChannel channel) {
-        InputStream in = Channels.newInputStream(channel);
-        OutputStream out = Channels.newOutputStream(channel);
-        return new PipeConnection() {
-            @Override
-            public InputStream input() {
-                return in;
-            }
-
-            @Override
-            public OutputStream output() {
-                return out;
-            }
-
-            @Override
-            public void close() throws IOException {
-                channel.close();
-            }
-        };
-    }
-
-    /**
-     * Dials unix sockets: the pipe protocols over AF_UNIX, which Linux tests use and which
-     * Windows 10 1803+ has too (the shim's named pipe is bridged onto one).
-     */
-    public static final PipeDialer UNIX_SOCKETS = path -> connection(SocketChannel.open(UnixDomainSocketAddress.of(path)));
 
     /**
      * Reads the shim's whole answer: the success marker means success, anything else is the

@@ -1,9 +1,8 @@
 package dev.hcsshim.runhcs;
 
-import static org.junit.jupiter.api.Assertions.*;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -30,6 +29,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.*;
 
 @Timeout(30)
 class RunHcsTest {
@@ -96,8 +96,8 @@ class RunHcsTest {
         return got;
     }
 
-    private static RunHcs.PipeDialer unixDialer() {
-        return RunHcs.UNIX_SOCKETS;
+    private static PipeDialer unixDialer() {
+        return PipeDialer.UNIX_SOCKETS;
     }
 
     @Test

@@ -19,12 +19,12 @@ import dev.hcsshim.proto.runhcs.stats.WindowsContainerMemoryStatistics;
 import dev.hcsshim.proto.runhcs.stats.WindowsContainerProcessorStatistics;
 import dev.hcsshim.proto.runhcs.stats.WindowsContainerStatistics;
 import dev.hcsshim.proto.runhcs.stats.WindowsContainerStorageStatistics;
-import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.task.CreateSpec;
 import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.StdioSpec;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TypeUrls;
+import dev.hcsshim.transport.PipeDialer;
 import dev.hcsshim.windows.HcsProcess;
 import dev.hcsshim.windows.HcsSystem;
 import dev.hcsshim.windows.NamedPipes;
@@ -60,7 +60,7 @@ public final class HcsTaskBackend implements TaskBackend {
     static final int CTRL_C = 0, CTRL_BREAK = 1, CTRL_CLOSE = 2, CTRL_LOGOFF = 5, CTRL_SHUTDOWN = 6;
     static final int SIGKILL = 9, SIGTERM = 15;
 
-    private final RunHcs.PipeDialer dialer;
+    private final PipeDialer dialer;
     private final Duration copyAfterExit;
     private final Duration stopTimeout;
 
@@ -74,7 +74,7 @@ public final class HcsTaskBackend implements TaskBackend {
      * @param copyAfterExit how long output relays may run after their process exited
      * @param stopTimeout how long delete waits for the system to stop after terminate
      */
-    public HcsTaskBackend(RunHcs.PipeDialer dialer, Duration copyAfterExit, Duration stopTimeout) {
+    public HcsTaskBackend(PipeDialer dialer, Duration copyAfterExit, Duration stopTimeout) {
         this.dialer = dialer;
         this.copyAfterExit = copyAfterExit;
         this.stopTimeout = stopTimeout;

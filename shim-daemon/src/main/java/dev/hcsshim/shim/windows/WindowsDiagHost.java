@@ -3,10 +3,10 @@ package dev.hcsshim.shim.windows;
 import dev.hcsshim.cow.ProcessHost;
 import dev.hcsshim.hcsoci.ExecInUvm;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
-import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.diag.DiagHost;
 import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.TaskView;
+import dev.hcsshim.transport.PipeDialer;
 import dev.hcsshim.windows.NpipeIO;
 import io.grpc.Context;
 import java.io.File;
@@ -32,14 +32,14 @@ public final class WindowsDiagHost implements DiagHost {
     /** Output still flowing from a host process's leftover children after it exited: then stop. */
     private static final Duration DRAIN_AFTER_EXIT = Duration.ofSeconds(2);
 
-    private final RunHcs.PipeDialer dialer;
+    private final PipeDialer dialer;
     private final Function<String, ProcessHost> utilityVm;
 
     /**
      * @param dialer connects to the caller's stdio pipes
      * @param utilityVm the utility VM of a task id, or null for a process-isolated task
      */
-    public WindowsDiagHost(RunHcs.PipeDialer dialer, Function<String, ProcessHost> utilityVm) {
+    public WindowsDiagHost(PipeDialer dialer, Function<String, ProcessHost> utilityVm) {
         this.dialer = dialer;
         this.utilityVm = utilityVm;
     }

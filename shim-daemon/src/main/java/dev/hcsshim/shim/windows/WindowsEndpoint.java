@@ -1,7 +1,7 @@
 package dev.hcsshim.shim.windows;
 
-import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.platform.Platform;
+import dev.hcsshim.transport.PipeDialer;
 import dev.hcsshim.windows.PipeBridge;
 import dev.hcsshim.windows.PipeSecurity;
 import java.io.IOException;
@@ -32,7 +32,7 @@ public final class WindowsEndpoint implements Platform.Endpoint {
         String path = PipeSecurity.shimPipePath(namespace, id);
         WindowsPipes.Listener server = pipes.listen(path, PipeSecurity.SHIM_SDDL, INSTANCES);
         try {
-            return new WindowsEndpoint(server, PipeBridge.start(server, RunHcs.UNIX_SOCKETS, ttrpcSocket.toString()), path);
+            return new WindowsEndpoint(server, PipeBridge.start(server, PipeDialer.UNIX_SOCKETS, ttrpcSocket.toString()), path);
         } catch (RuntimeException e) {
             server.close();
             throw e;

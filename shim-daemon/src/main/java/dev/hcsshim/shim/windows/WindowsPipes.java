@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.windows;
 
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import dev.hcsshim.windows.NamedPipes;
 import dev.hcsshim.windows.PipeBridge;
 import dev.hcsshim.windows.PipeSecurity;
@@ -28,7 +29,7 @@ public interface WindowsPipes {
     Listener listen(String path, String sddl, int instances) throws IOException;
 
     /** Connects to pipes other processes serve (containerd's stdio pipes, its log reader). */
-    RunHcs.PipeDialer dialer();
+    PipeDialer dialer();
 
     /** Real named pipes (Windows). */
     static WindowsPipes kernel32() {
@@ -38,7 +39,7 @@ public interface WindowsPipes {
                 NamedPipes.Server server = NamedPipes.Server.listen(path, sddl, instances);
                 return new Listener() {
                     @Override
-                    public RunHcs.PipeConnection accept() throws IOException, InterruptedException {
+                    public PipeConnection accept() throws IOException, InterruptedException {
                         return server.accept();
                     }
 
@@ -50,7 +51,7 @@ public interface WindowsPipes {
             }
 
             @Override
-            public RunHcs.PipeDialer dialer() {
+            public PipeDialer dialer() {
                 return NamedPipes.DIALER;
             }
         };
@@ -74,8 +75,8 @@ public interface WindowsPipes {
                 }
                 return new Listener() {
                     @Override
-                    public RunHcs.PipeConnection accept() throws IOException {
-                        return RunHcs.connection(server.accept());
+                    public PipeConnection accept() throws IOException {
+                        return PipeConnection.of(server.accept());
                     }
 
                     @Override
@@ -91,8 +92,8 @@ public interface WindowsPipes {
             }
 
             @Override
-            public RunHcs.PipeDialer dialer() {
-                return path -> RunHcs.connection(SocketChannel.open(UnixDomainSocketAddress.of(socketFor(dir, path))));
+            public PipeDialer dialer() {
+                return path -> PipeConnection.of(SocketChannel.open(UnixDomainSocketAddress.of(socketFor(dir, path))));
             }
         };
     }

@@ -1,13 +1,13 @@
 package dev.hcsshim.shim.windows;
 
-import dev.hcsshim.shim.platform.Platform;
-import dev.hcsshim.runhcs.RunHcs;
 import dev.hcsshim.shim.diag.DiagHost;
+import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.windows.HcsTaskBackend;
 import dev.hcsshim.shim.windows.WindowsDiagHost;
 import dev.hcsshim.shim.windows.WindowsEndpoint;
 import dev.hcsshim.shim.windows.WindowsPipes;
+import dev.hcsshim.transport.PipeConnection;
 import dev.hcsshim.windows.PipeSecurity;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -58,7 +58,7 @@ public final class WindowsPlatform implements Platform {
         }
         Thread.ofPlatform().daemon().name("log-pipe").start(() -> {
             try {
-                RunHcs.PipeConnection reader = log.accept();
+                PipeConnection reader = log.accept();
                 System.setErr(new PrintStream(reader.output(), true, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 System.err.println("log pipe " + path + ": " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.windows;
 
-import dev.hcsshim.runhcs.RunHcs;
+import dev.hcsshim.transport.PipeConnection;
+import dev.hcsshim.transport.PipeDialer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,11 +56,11 @@ final class UpstreamPipes implements AutoCloseable {
         return l;
     }
 
-    RunHcs.PipeDialer dialer() {
+    PipeDialer dialer() {
         return path -> {
             Path sock = sockets.get(path);
             if (sock == null) throw new IOException("the system cannot find the file specified: " + path);
-            return RunHcs.connection(SocketChannel.open(UnixDomainSocketAddress.of(sock)));
+            return PipeConnection.of(SocketChannel.open(UnixDomainSocketAddress.of(sock)));
         };
     }
 
