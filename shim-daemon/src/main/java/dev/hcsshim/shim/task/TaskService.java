@@ -64,6 +64,11 @@ import org.slf4j.LoggerFactory;
  * {@code containerd.task.v2.Task}: validates each request, finds the task and process, and lets
  * their state machines and the backend do the rest. Written once as a gRPC service; the ttrpc
  * server serves it to containerd 1.x and the gRPC endpoint to gRPC clients (and as task.v3).
+ *
+ * <p>Bad input is refused with InvalidArgument before any runtime call. No lock is held across a
+ * runtime call: a Create reserves its id and commits the new task once the backend is done; the
+ * other runtime calls run as {@link ShimTask#transition transitions}; so Creates of different
+ * tasks run in parallel, and State, Kill and Wait never queue behind a runtime call.
  */
 public final class TaskService extends TaskGrpc.TaskImplBase {
     private static final Logger log = LoggerFactory.getLogger(TaskService.class);
