@@ -56,6 +56,7 @@ final class ServeCommand {
     private final Platform platform;
     private Platform.Endpoint published;
     private TaskService tasks;
+    private DaemonPlacement placement;
     /** Set once this daemon gave its paths up: what is there now may be a successor's. */
     private volatile boolean unlinked;
 
@@ -114,7 +115,7 @@ final class ServeCommand {
 
     /** Serves the task and diag services on this daemon's endpoints (also what AOT training exercises). */
     void start(Options options) throws IOException, InterruptedException {
-        DaemonPlacement placement = placement(options);
+        placement = placement(options);
         endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                 : ShimEndpoint.at(flags.socket());
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
@@ -157,7 +158,7 @@ final class ServeCommand {
                 .intercept(Namespaces.interceptor());
         services.forEach(g::addService);
         grpc = g.start();
-        ShimInfo.write(endpoint, flags.namespace(), flags.id());
+        ShimInfo.write(endpoint, flags.namespace(), flags.id(), placement.shared());
     }
 
     /** Which tasks this daemon serves: the same answer its {@code start} found. */

@@ -50,13 +50,14 @@ final class Shims {
     /**
      * What {@code name} stands for: a shim ({@code <namespace>-<id>} of the task it was started
      * for), or a task of a shared daemon ({@code <namespace>-<task id>}), named whole or by a
-     * unique prefix. Shim names win, so a daemon of one task keeps its meaning.
+     * unique prefix. Shim names win, so a daemon of one task keeps its meaning (exec on the host).
      */
     static Target find(Path dir, String name) throws DiagException {
         List<ShimInfo> all = live(dir);
         for (ShimInfo s : all) {
             if (s.name().equals(name)) {
-                return new Target(s, "");
+                // a shared daemon is named after the task it was started for: that task is meant
+                return new Target(s, s.shared() ? s.id() : "");
             }
         }
         Map<String, Target> candidates = new TreeMap<>();

@@ -333,7 +333,7 @@ class ShimDiagIT {
 
     @Test
     void badArgumentsGiveOneClearLine() throws Exception {
-        assertTrue(shimdiag("pid", "nosuch").failsWithOneLine().err().contains("no shim named nosuch"));
+        assertTrue(shimdiag("pid", "nosuch").failsWithOneLine().err().contains("no shim or task named nosuch"));
         assertTrue(shimdiag("pid", "test-").failsWithOneLine().err().contains("ambiguous"));
         assertTrue(shimdiag("exec", "test-c1", "/no/such/binary").failsWithOneLine().err().contains("NOT_FOUND"));
         assertTrue(shimdiag("exec", "test-g2box", "/usr/bin/nsenter").failsWithOneLine().err().contains("NOT_FOUND"));
