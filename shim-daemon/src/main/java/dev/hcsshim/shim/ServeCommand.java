@@ -135,7 +135,11 @@ final class ServeCommand {
                 .intercept(StatusMapper.interceptor())
                 .intercept(Namespaces.interceptor());
         services.forEach(server::addService);
-        ttrpc = TtrpcEndpoint.listen(server.build(), new PipeAddress.UnixSocket(endpoint.path()), UnixSockets.Access.OWNER_ONLY);
+        TtrpcServer built = server.build();
+        PipeAddress.UnixSocket socket = new PipeAddress.UnixSocket(endpoint.path());
+        ttrpc = placement.shared()
+                ? new DaemonLeases(endpoint.path()).bindExclusively(() -> TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY))
+                : TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY);
         try {
             published = platform.publish(endpoint.path(), flags.namespace(), placement.key());
         } catch (IOException | RuntimeException e) {

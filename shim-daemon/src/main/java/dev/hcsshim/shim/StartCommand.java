@@ -30,6 +30,8 @@ import java.util.concurrent.TimeoutException;
 final class StartCommand {
     /** How long the daemon may take to say it serves; a cold JVM on a loaded machine is slow. */
     private static final long READY_TIMEOUT_SECONDS = 60;
+    /** How often start launches a daemon that then finds its scope served by another (each time a race lost). */
+    private static final int MAX_LAUNCHES = 3;
 
     private final ShimFlags flags;
 
@@ -48,12 +50,18 @@ final class StartCommand {
                     ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                     : ShimEndpoint.at(flags.socket());
 
-            String address;
-            if (placement.shared() && new DaemonLeases(endpoint.path()).joinIfServing(flags.id(), endpoint::isServing)) {
-                // the daemon of this pod, group or namespace serves this task too
-                address = Platforms.current().address(endpoint.path(), flags.namespace(), placement.key());
-            } else {
-                address = launchDaemon(endpoint, options, bundle, placement);
+            String address = null;
+            DaemonLeases leases = new DaemonLeases(endpoint.path());
+            for (int attempt = 0; address == null; attempt++) {
+                if (placement.shared() && leases.joinIfServing(flags.id(), endpoint::isServing)) {
+                    // the daemon of this pod, group or namespace serves this task too
+                    address = Platforms.current().address(endpoint.path(), flags.namespace(), placement.key());
+                } else if (attempt == MAX_LAUNCHES) {
+                    throw new StartException("no daemon for " + placement.key() + " after " + MAX_LAUNCHES + " launches");
+                } else {
+                    // null: another daemon of the scope won the race to bind; join it next round
+                    address = launchDaemon(endpoint, options, bundle, placement);
+                }
             }
             writeAddressFile(bundle, address);
             System.out.print(address);
@@ -115,8 +123,11 @@ final class StartCommand {
             int code = daemon.waitFor(5, TimeUnit.SECONDS) ? daemon.exitValue() : -1;
             throw new StartException("shim daemon exited before serving (exit " + code + "); see containerd's log");
         }
-        if (ready.startsWith("OK ") || ready.startsWith("BUSY ")) {
+        if (ready.startsWith("OK ") || (ready.startsWith("BUSY ") && !placement.shared())) {
             return ready.substring(ready.indexOf(' ') + 1).trim();
+        }
+        if (ready.startsWith("BUSY ")) {
+            return null; // joined, with a lease, by the caller
         }
         daemon.waitFor(5, TimeUnit.SECONDS);
         throw new StartException(ready.startsWith("ERR ") ? ready.substring(4) : "shim daemon said: " + ready);

@@ -54,6 +54,23 @@ public final class DaemonLeases {
         }
     }
 
+    /** Something done on the socket's path that must not interleave with another daemon's. */
+    @FunctionalInterface
+    public interface PathAction<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    /**
+     * For a daemon coming up: binds under the exclusive lock. Two daemons launched at once for
+     * one scope would otherwise both bind: the second sees the first's socket before it listens,
+     * takes it for stale, unlinks it and binds anew, leaving the first serving nobody.
+     */
+    public <T> T bindExclusively(PathAction<T> bind) throws IOException, InterruptedException {
+        try (FileChannel ch = lockChannel(); FileLock lock = ch.lock(offset(), 1, false)) {
+            return bind.run();
+        }
+    }
+
     /** For the daemon: task {@code id} was created, its lease has served. */
     public void release(String id) {
         try {
