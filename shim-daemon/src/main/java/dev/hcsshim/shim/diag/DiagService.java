@@ -3,6 +3,7 @@ package dev.hcsshim.shim.diag;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.Fds;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.proto.runhcs.diag.Exec;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessResponse;
@@ -155,12 +156,10 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
         }
         int tree = DiagSys.openTreeClone(host.toString(), readOnly);
         try {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder("nsenter", "-t", Integer.toString(pid), "-m", "--root=/", "--wd=/",
-                    java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xlog:disable",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    MountHelper.class.getName(), Long.toString(ProcessHandle.current().pid()), Integer.toString(tree),
-                    mountpoint.toString())
+            List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Integer.toString(pid), "-m", "--root=/", "--wd=/"));
+            cmd.addAll(mountHelper());
+            cmd.addAll(List.of(Long.toString(ProcessHandle.current().pid()), Integer.toString(tree), mountpoint.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectInput(new java.io.File("/dev/null"));
             Process p = ExitWatcher.shared().spawn(pb);
@@ -179,6 +178,16 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
         } finally {
             Fds.closeQuietly(tree);
         }
+    }
+
+    /** The command that runs {@link MountHelper}: this native executable, or a small JVM. */
+    private static List<String> mountHelper() {
+        if (NativeImage.inExecutable()) {
+            return List.of(NativeImage.executable().toString(), MountHelper.COMMAND);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xlog:disable",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), MountHelper.class.getName());
     }
 
     /** Every thread of the daemon, virtual ones included, with its stack. */
