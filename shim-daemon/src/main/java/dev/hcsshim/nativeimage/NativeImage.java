@@ -1,7 +1,10 @@
 package dev.hcsshim.nativeimage;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +46,23 @@ public final class NativeImage {
         } catch (IOException e) {
             return executable().getFileName().toString();
         }
+    }
+
+    /**
+     * Every thread with its stack, virtual ones included, in the JDK's plain-text thread dump
+     * format. The image has no HotSpotDiagnosticMXBean; it has the JDK's dumper behind it, which
+     * the build exports to us ({@code --add-exports java.base/jdk.internal.vm}).
+     */
+    public static String threadDump() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            Class.forName("jdk.internal.vm.ThreadDumper").getMethod("dumpThreads", OutputStream.class).invoke(null, out);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("no thread dumper in this image", e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /**

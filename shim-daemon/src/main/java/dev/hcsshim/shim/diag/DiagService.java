@@ -192,6 +192,9 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
 
     /** Every thread of the daemon, virtual ones included, with its stack. */
     private static String threadDump() throws IOException {
+        if (NativeImage.inExecutable()) {
+            return NativeImage.threadDump();
+        }
         Path dir = Files.createTempDirectory("shimdiag-stacks");
         Path file = dir.resolve("threads.txt");
         try {
