@@ -1,13 +1,12 @@
 package dev.hcsshim.nativeimage;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Facts about the GraalVM native executable this code may be running in, and what it must set up
@@ -49,20 +48,24 @@ public final class NativeImage {
     }
 
     /**
-     * Every thread with its stack, virtual ones included, in the JDK's plain-text thread dump
-     * format. The image has no HotSpotDiagnosticMXBean; it has the JDK's dumper behind it, which
-     * the build exports to us ({@code --add-exports java.base/jdk.internal.vm}).
+     * Every platform thread with its stack, and the calling thread (virtual or not), in the shape
+     * of the JDK's plain-text thread dump. The image has no HotSpotDiagnosticMXBean, and the JDK's
+     * own dumper needs a VM entry point this toolchain does not link (JVM_CreateThreadSnapshot);
+     * other virtual threads are not listed.
      */
-    public static String threadDump() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            Class.forName("jdk.internal.vm.ThreadDumper").getMethod("dumpThreads", OutputStream.class).invoke(null, out);
-        } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IOException("no thread dumper in this image", e);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+    public static String threadDump() {
+        Map<Thread, StackTraceElement[]> stacks = new LinkedHashMap<>(Thread.getAllStackTraces());
+        stacks.putIfAbsent(Thread.currentThread(), Thread.currentThread().getStackTrace());
+        StringBuilder out = new StringBuilder();
+        stacks.forEach((thread, frames) -> {
+            out.append('#').append(thread.threadId()).append(" \"").append(thread.getName()).append('"')
+                    .append(thread.isVirtual() ? " virtual" : "").append('\n');
+            for (StackTraceElement frame : frames) {
+                out.append("      ").append(frame).append('\n');
+            }
+            out.append('\n');
+        });
+        return out.toString();
     }
 
     /**

