@@ -8,6 +8,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-7}
 [ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
+. "$top/scripts/lib/graalvm.sh"
+echo "bench: $(dist_kind "$top/dist") shim in $top/dist" >&2
 
 work=$(mktemp -d /tmp/runhcs-bench.XXXXXX)
 ns=bench$$   # a namespace of its own: runtime state of an interrupted run cannot collide
@@ -62,6 +64,24 @@ for i in $(seq "$runs"); do
   done
 done
 
+# The shim's own commands, run as containerd runs them: `start` (which launches the daemon and
+# returns once it serves), `delete` after the daemon is gone, and `-v` (bare process start-up).
+# daemon ready ~= start - (-v): what start waits for beyond its own start-up.
+echo "shim commands: start, delete, -v, $runs runs..." >&2
+shim="$top/dist/bin/containerd-shim-runhcs-v1"
+for i in $(seq "$runs"); do
+  b="$work/bundle-$i"; mkdir -p "$b"; ctr oci spec > "$b/config.json"
+  t0=$(now_ms); (cd "$b" && HCSSHIM_EXTRA_JVM_OPTS="-Dhcsshim.socket.dir=$work/s" "$shim" -namespace "$ns" -id cmd-$i \
+    -address "$work/containerd.sock" -publish-binary "$(command -v containerd)" start </dev/null >/dev/null); t1=$(now_ms)
+  record start runhcs $((t1 - t0))
+  daemon=$(pgrep -f -- "-id cmd-$i .*serve$" || true)
+  [ -z "$daemon" ] || { kill "$daemon"; while kill -0 "$daemon" 2>/dev/null; do sleep 0.02; done; }
+  t0=$(now_ms); (cd "$b" && "$shim" -namespace "$ns" -id cmd-$i -address "$work/containerd.sock" -bundle "$b" delete </dev/null >/dev/null); t1=$(now_ms)
+  record delete runhcs $((t1 - t0))
+  t0=$(now_ms); "$shim" -v >/dev/null; t1=$(now_ms)
+  record version runhcs $((t1 - t0))
+done
+
 echo "stdout throughput: 256 MiB from dd bs=1M, 3 runs each..." >&2
 for i in 1 2 3; do
   for rt in $RUNTIMES; do
@@ -84,6 +104,8 @@ for i in 1 2 3; do
   done
 done
 
+# Our daemons' command lines, JVM (launcher path in a -D flag) or native: the shim path ... serve.
+OURS='containerd-shim-runhcs-v1.* serve$'
 # Memory of the shims of this containerd whose command line matches $1, in KiB: $2 is Rss
 # (every resident page, shared ones counted in each process) or Pss (shared pages split
 # between the processes sharing them: what the shims really cost together).
@@ -100,17 +122,17 @@ clear_all
 for rt in $RUNTIMES; do
   for n in $(seq 10); do ctr_ run -d $(run_args $rt) mem-$(short $rt)-$n /bin/sleep 100000 </dev/null; done
 done
-rss_runhcs=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Rss)
+rss_runhcs=$(shim_mem_kb "$OURS" Rss)
 rss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Rss)
-pss_runhcs=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Pss)
+pss_runhcs=$(shim_mem_kb "$OURS" Pss)
 pss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Pss)
 clear_all
 # The same 10 containers grouped into one runhcs daemon, as a pod is.
 for n in $(seq 10); do
   ctr_ run -d --annotation io.containerd.runhcs.v1.group=pod $(run_args io.containerd.runhcs.v1) grp-$n /bin/sleep 100000 </dev/null
 done
-rss_grouped=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Rss)
-pss_grouped=$(shim_mem_kb 'dev.hcsshim.shim.ShimMain' Pss)
+rss_grouped=$(shim_mem_kb "$OURS" Rss)
+pss_grouped=$(shim_mem_kb "$OURS" Pss)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
@@ -123,5 +145,10 @@ a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
 printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"
 printf '%-44s %12s %12s %10s\n' "shim RSS, 10 containers (MiB total)" "$((rss_runhcs / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_runhcs" "$rss_runc")"
 printf '%-44s %12s %12s %10s\n' "shim PSS, 10 containers (MiB total)" "$((pss_runhcs / 1024))" "$((pss_runc / 1024))" "$(ratio "$pss_runhcs" "$pss_runc")"
+for s in start delete version; do
+  case $s in start) label="shim start (ms; includes daemon ready)";; delete) label="shim delete (ms)";; version) label="shim -v (ms; process start-up)";; esac
+  printf '%-44s %12s %12s %10s\n' "$label" "$(med $s runhcs)" "" ""
+done
+printf '%-44s %12s %12s %10s\n' "daemon ready ~ start - (-v) (ms)" "$(( $(med start runhcs | cut -d. -f1) - $(med version runhcs | cut -d. -f1) ))" "" ""
 printf '%-44s %12s %12s %10s\n' "RSS, runhcs grouped in one daemon (MiB)" "$((rss_grouped / 1024))" "$((rss_runc / 1024))" "$(ratio "$rss_grouped" "$rss_runc")"
 printf '%-44s %12s %12s %10s\n' "PSS, runhcs grouped in one daemon (MiB)" "$((pss_grouped / 1024))" "$((pss_runc / 1024))" "$(ratio "$pss_grouped" "$pss_runc")"

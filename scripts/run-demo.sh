@@ -6,6 +6,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
+. "$top/scripts/lib/graalvm.sh"
+echo "demo: $(dist_kind "$top/dist") shim in $top/dist" >&2
 [ "$#" -gt 0 ] || set -- /bin/echo hello from runhcs
 
 work=$(mktemp -d /tmp/runhcs-demo.XXXXXX)

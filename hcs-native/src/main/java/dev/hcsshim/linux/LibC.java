@@ -12,7 +12,13 @@ import com.sun.jna.Pointer;
  */
 public interface LibC extends Library {
 
-    LibC INSTANCE = Native.load("c", LibC.class);
+    /**
+     * glibc by its soname: JNA maps "c" to libc.so, which dlopen cannot load (a linker script),
+     * and then runs {@code ldconfig -p} to search, ~50-100 ms on every shim start and delete.
+     */
+    String LIBRARY = "libc.so.6";
+
+    LibC INSTANCE = Native.load(LIBRARY, LibC.class);
 
     // errno values we branch on
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,

@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.diag;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.proto.runhcs.diag.Exec;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessResponse;
@@ -136,6 +137,9 @@ public final class DiagService extends ShimDiagGrpc.ShimDiagImplBase {
 
     /** Every thread of the daemon, virtual ones included, with its stack. */
     private static String threadDump() throws IOException {
+        if (NativeImage.inExecutable()) {
+            return NativeImage.threadDump();
+        }
         Path dir = Files.createTempDirectory("shimdiag-stacks");
         Path file = dir.resolve("threads.txt");
         try {

@@ -1,15 +1,18 @@
 package dev.hcsshim.shim.linux;
 
-import dev.hcsshim.shim.diag.DiagHost;
 import dev.hcsshim.linux.ExitWatcher;
 import dev.hcsshim.linux.Fds;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
+import dev.hcsshim.shim.diag.DiagHost;
 import dev.hcsshim.shim.task.Errdefs;
 import dev.hcsshim.shim.task.TaskView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -60,12 +63,10 @@ public final class LinuxDiagHost implements DiagHost {
         }
         int tree = DiagSys.openTreeClone(host.toString(), readOnly);
         try {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder("nsenter", "-t", Integer.toString(pid), "-m", "--root=/", "--wd=/",
-                    java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xlog:disable",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    MountHelper.class.getName(), Long.toString(ProcessHandle.current().pid()), Integer.toString(tree),
-                    mountpoint.toString())
+            List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Integer.toString(pid), "-m", "--root=/", "--wd=/"));
+            cmd.addAll(mountHelper());
+            cmd.addAll(List.of(Long.toString(ProcessHandle.current().pid()), Integer.toString(tree), mountpoint.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectInput(new java.io.File("/dev/null"));
             Process p = ExitWatcher.shared().spawn(pb);
@@ -84,5 +85,15 @@ public final class LinuxDiagHost implements DiagHost {
         } finally {
             Fds.closeQuietly(tree);
         }
+    }
+
+    /** The command that runs {@link MountHelper}: this native executable, or a small JVM. */
+    private static List<String> mountHelper() {
+        if (NativeImage.inExecutable()) {
+            return List.of(NativeImage.executable().toString(), MountHelper.COMMAND);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xlog:disable",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), MountHelper.class.getName());
     }
 }

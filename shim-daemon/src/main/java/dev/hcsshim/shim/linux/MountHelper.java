@@ -4,14 +4,18 @@ import com.sun.jna.LastErrorException;
 import dev.hcsshim.linux.LibC;
 
 /**
- * {@code MountHelper <shim pid> <tree fd> <target>}: runs in a fresh JVM that nsenter put into the
- * container's mount namespace (with the host's root directory, so this JVM could start). A
+ * {@code MountHelper <shim pid> <tree fd> <target>}: runs in a fresh process (a JVM, or the native
+ * executable with {@value #COMMAND} as its first argument) that nsenter put into the container's
+ * mount namespace (with the host's root directory, so the program could start). A
  * multithreaded JVM cannot setns(CLONE_NEWNS) itself, and a classic bind mount refuses a source
  * from another namespace; a detached tree made by open_tree(2) in the shim may be attached
  * anywhere, but only by a process living in the target's namespace. So this borrows the shim's
  * tree fd with pidfd_getfd(2) and move_mount(2)s it onto the target.
  */
 public final class MountHelper {
+    /** The native executable's first argument that makes it this helper. */
+    public static final String COMMAND = "mount-helper";
+
     private MountHelper() {}
 
     public static void main(String[] args) {

@@ -37,6 +37,14 @@ final class ShimHarness implements AutoCloseable {
     }
 
     static ShimHarness start(String namespace) throws IOException {
+        return start(namespace, "", java.util.Map.of());
+    }
+
+    /**
+     * With more {@code -D} options for the shims ({@code HCSSHIM_EXTRA_JVM_OPTS}, which the native
+     * executable reads too) and more environment for containerd and so its shims.
+     */
+    static ShimHarness start(String namespace, String shimOptions, java.util.Map<String, String> env) throws IOException {
         Path dist = Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath().normalize();
         if (!Files.isExecutable(dist.resolve("bin/containerd-shim-runhcs-v1"))) {
             throw new IllegalStateException("no shim in " + dist + "/bin: run `mvn package` (scripts/test.sh does)");
@@ -46,12 +54,13 @@ final class ShimHarness implements AutoCloseable {
         Path socketDir = work.resolve("s");
         Path rootfs = work.resolve("rootfs");
         BusyboxBundle.buildRootfs(rootfs);
-        PrivateContainerd containerd = PrivateContainerd.builder(work.resolve("cd"))
+        PrivateContainerd.Builder builder = PrivateContainerd.builder(work.resolve("cd"))
                 .shimDir(dist.resolve("bin"))
                 .namespace(namespace)
                 .debug(true)
-                .env("HCSSHIM_EXTRA_JVM_OPTS", "-Dhcsshim.socket.dir=" + socketDir)
-                .start();
+                .env("HCSSHIM_EXTRA_JVM_OPTS", ("-Dhcsshim.socket.dir=" + socketDir + " " + shimOptions).trim());
+        env.forEach(builder::env);
+        PrivateContainerd containerd = builder.start();
         return new ShimHarness(work, socketDir, rootfs, containerd);
     }
 
@@ -133,12 +142,12 @@ final class ShimHarness implements AutoCloseable {
         ctr("container", "delete", id);
     }
 
-    /** Daemons started for this harness that are still alive (zombies do not count). */
+    /** Daemons started for this harness that are still alive (zombies do not count), JVM or native. */
     List<ProcessHandle> liveShims() {
         String marker = containerd.address().toString();
         return ProcessHandle.allProcesses()
                 .filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().commandLine().map(c -> c.contains("ShimMain") && c.contains(marker)).orElse(false))
+                .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.endsWith(" serve")).orElse(false))
                 .filter(h -> !isZombie(h.pid()))
                 .toList();
     }

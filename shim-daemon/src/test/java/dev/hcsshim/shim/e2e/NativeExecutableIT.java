@@ -1,0 +1,100 @@
+package dev.hcsshim.shim.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+
+/**
+ * What the native executable promises beyond the protocol: operators see a shim (its
+ * {@code /proc/PID/exe} and {@code comm}), and it loads its native libraries from the distribution
+ * instead of unpacking them on every start. The shims' temp and cache directories point into a
+ * directory of this test, so whatever they would unpack is seen here and nowhere else.
+ * Skipped for the JVM distribution.
+ */
+@EnabledIf("distIsNative")
+class NativeExecutableIT {
+    static final Path DIST = Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath().normalize();
+    static final Path SHIM = DIST.resolve("bin/containerd-shim-runhcs-v1");
+
+    static ShimHarness h;
+    static Path scratch;
+
+    static boolean distIsNative() throws IOException {
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(SHIM)) {
+            return in.readNBytes(head, 0, 4) == 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+        }
+    }
+
+    @BeforeAll
+    static void up() throws IOException {
+        scratch = Files.createTempDirectory(Path.of("/tmp"), "rh-native-");
+        Files.createDirectories(scratch.resolve("tmp"));
+        Files.createDirectories(scratch.resolve("cache"));
+        h = ShimHarness.start("native-it", "-Djava.io.tmpdir=" + scratch.resolve("tmp"),
+                Map.of("XDG_CACHE_HOME", scratch.resolve("cache").toString(), "HOME", scratch.toString()));
+    }
+
+    @AfterAll
+    static void down() throws IOException {
+        try {
+            if (h != null) {
+                h.close();
+            }
+        } finally {
+            try (Stream<Path> walk = Files.walk(scratch)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static ProcessHandle daemonOf(String id) {
+        List<ProcessHandle> daemons = h.liveShims().stream()
+                .filter(p -> p.info().commandLine().orElse("").contains(" -id " + id + " ")).toList();
+        assertEquals(1, daemons.size(), () -> "daemons for " + id + ": " + daemons);
+        return daemons.getFirst();
+    }
+
+    @Test
+    void theDaemonIsTheShimExecutableAndShowsAsAShim() throws Exception {
+        h.runDetached("named", "/bin/sleep", "1000").requireOk();
+        long pid = daemonOf("named").pid();
+        assertEquals(SHIM.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")));
+        // comm is cut to 15 characters, as for every containerd shim.
+        assertEquals("containerd-shim", Files.readString(Path.of("/proc/" + pid + "/comm")).strip());
+        h.remove("named");
+    }
+
+    @Test
+    void nativeLibrariesComeFromTheDistributionAndNothingIsUnpacked() throws Exception {
+        h.runDetached("libs", "/bin/sleep", "1000").requireOk();
+        long pid = daemonOf("libs").pid();
+        List<String> mapped;
+        try (Stream<String> maps = Files.lines(Path.of("/proc/" + pid + "/maps"))) {
+            mapped = maps.map(l -> l.split("\\s+", 6)).filter(f -> f.length == 6 && f[5].contains(".so"))
+                    .map(f -> f[5]).distinct().toList();
+        }
+        Path lib = DIST.resolve("lib").toRealPath();
+        assertTrue(mapped.contains(lib.resolve("libjnidispatch.so").toString()), "JNA from dist/lib: " + mapped);
+        assertTrue(mapped.stream().anyMatch(m -> m.startsWith(lib + "/libnetty_transport_native_epoll")), "Netty epoll from dist/lib: " + mapped);
+        assertTrue(mapped.stream().noneMatch(m -> m.contains("(deleted)") || m.startsWith("/tmp/")), "unpacked libraries: " + mapped);
+
+        // A whole start, serve and delete cycle unpacks no library where JNA and Netty would.
+        h.run("short", "/bin/true").requireOk();
+        h.remove("libs");
+        try (Stream<Path> left = Files.walk(scratch)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().matches("(?i).*(jna|netty|\\.so).*")).toList());
+        }
+    }
+}
