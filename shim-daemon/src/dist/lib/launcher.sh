@@ -10,12 +10,8 @@ if [ -z "${JAVA:-}" ]; then
 fi
 # Lean flags: a shim is mostly idle, so small heaps, one GC thread and the C1 compiler only.
 # -Xlog:disable keeps the JVM from printing anything itself: during `start` containerd takes
-# every byte of output as the shim's address. The AOT cache (built by the build when the JDK
-# supports it) cuts start-up time; a missing or stale cache is silently ignored.
+# every byte of output as the shim's address. (The JVM distribution is the portable fallback;
+# the native executable is the fast one, so no AOT cache is trained here.)
 common="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss512k -Xlog:disable -Xlog:all=off --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
-# Two caches, as a cache loads all it holds at start-up: the launcher sets aotcache (cli.aot for
-# the short commands containerd waits for, shim.aot for the daemon and shimdiag).
-aot=""
-if [ -f "$dist/lib/${aotcache:-cli.aot}" ]; then aot="-XX:AOTCache=$dist/lib/${aotcache:-cli.aot}"; fi
-HCSSHIM_JVM_OPTS="$common -Xms8m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=64m $aot ${HCSSHIM_EXTRA_JVM_OPTS:-}"
-HCSSHIM_CLI_OPTS="$common -Xmx64m $aot"
+HCSSHIM_JVM_OPTS="$common -Xms8m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=64m ${HCSSHIM_EXTRA_JVM_OPTS:-}"
+HCSSHIM_CLI_OPTS="$common -Xmx64m"

@@ -113,7 +113,7 @@ final class ServeCommand {
         return 0;
     }
 
-    /** Serves the task and diag services on this daemon's endpoints (also what AOT training exercises). */
+    /** Serves the task and diag services on this daemon's endpoints. */
     void start(Options options) throws IOException, InterruptedException {
         placement = placement(options);
         endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())

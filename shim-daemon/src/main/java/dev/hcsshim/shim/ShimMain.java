@@ -16,9 +16,8 @@ import org.apache.commons.cli.ParseException;
  * prints its address; {@code delete} cleans up after a shim that is gone; {@code serve} is the
  * daemon itself (started by {@code start}, never by containerd).
  *
- * <p>containerd passes Go flag syntax ({@code -namespace ns}, {@code -debug}). Commons CLI parses
- * it; not picocli (shimdiag's parser), whose Java 5 bytecode cannot enter the AOT cache and
- * costs ~180 ms on every start and delete, both of which containerd waits for.
+ * <p>containerd passes Go flag syntax ({@code -namespace ns}, {@code -debug}), which Commons CLI
+ * parses with single-dash long options; picocli (shimdiag's parser) serves the human CLI.
  */
 public final class ShimMain {
     private ShimMain() {}
@@ -80,8 +79,6 @@ public final class ShimMain {
             case "start" -> new StartCommand(flags).run();
             case "delete" -> new DeleteCommand(flags).run();
             case "serve" -> new ServeCommand(flags).run();
-            case "aot-train" -> AotTraining.run(); // build time only: record the AOT caches
-            case "aot-train-cli" -> AotTraining.runCli();
             default -> {
                 System.err.println("containerd-shim-runhcs-v1: unknown command " + command + " (want start or delete)");
                 yield 2;

@@ -73,7 +73,12 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                 if (p == STOP) {
                     return;
                 }
-                deliver(p);
+                try {
+                    deliver(p);
+                } catch (RuntimeException | LinkageError e) {
+                    // one event that cannot be encoded must not silence every later one
+                    log.error("cannot publish {}: dropped", p.topic, e);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
