@@ -7,38 +7,10 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-7}
-[ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
-. "$top/scripts/lib/graalvm.sh"
-echo "bench: $(dist_kind "$top/dist") shim in $top/dist" >&2
-
-work=$(mktemp -d /tmp/runhcs-bench.XXXXXX)
-ns=bench$$   # a namespace of its own: runtime state of an interrupted run cannot collide
-. "$top/scripts/lib/private-containerd.sh"
-cleanup() {
-  clear_all 2>/dev/null || true
-  stop_containerd
-  rmdir "/run/containerd/runhcs-runc/$ns" "/run/containerd/runc/$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-clear_all() {
-  local id
-  for id in $(ctr_ task ls -q); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
-  for id in $(ctr_ task ls -q); do
-    for _ in $(seq 100); do ctr_ task ls | grep -q "^$id .*STOPPED" && break; sleep 0.1; done
-    ctr_ task delete "$id" >/dev/null 2>&1 || true
-  done
-  for id in $(ctr_ container ls -q); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
-}
-trap cleanup EXIT INT TERM
-
-busybox_rootfs "$work/rootfs"
-start_containerd
+. "$top/bench/lib.sh"
 
 RUNTIMES="io.containerd.runhcs.v1 io.containerd.runc.v2"
 short() { case "$1" in *runhcs*) echo runhcs ;; *) echo runc ;; esac; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-run_args() { echo "--runtime $1 --env PATH=/bin --rootfs $work/rootfs"; }
 declare -A samples
 
 record() { samples["$1,$2"]+="$3 "; }
@@ -104,28 +76,15 @@ for i in 1 2 3; do
   done
 done
 
-# Our daemons' command lines, JVM (launcher path in a -D flag) or native: the shim path ... serve.
-OURS='containerd-shim-runhcs-v1.* serve$'
-# Memory of the shims of this containerd whose command line matches $1, in KiB: $2 is Rss
-# (every resident page, shared ones counted in each process) or Pss (shared pages split
-# between the processes sharing them: what the shims really cost together).
-shim_mem_kb() {
-  local total=0 pid
-  for pid in $(pgrep -f "$1" || true); do
-    grep -q "$work/containerd.sock" "/proc/$pid/cmdline" 2>/dev/null || continue
-    total=$(( total + $(awk -v k="$2:" '$1 == k {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0) ))
-  done
-  echo "$total"
-}
 echo "shim memory with 10 containers running..." >&2
 clear_all
 for rt in $RUNTIMES; do
   for n in $(seq 10); do ctr_ run -d $(run_args $rt) mem-$(short $rt)-$n /bin/sleep 100000 </dev/null; done
 done
 rss_runhcs=$(shim_mem_kb "$OURS" Rss)
-rss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Rss)
+rss_runc=$(shim_mem_kb "$RUNC" Rss)
 pss_runhcs=$(shim_mem_kb "$OURS" Pss)
-pss_runc=$(shim_mem_kb 'containerd-shim-runc-v2' Pss)
+pss_runc=$(shim_mem_kb "$RUNC" Pss)
 clear_all
 # The same 10 containers grouped into one runhcs daemon, as a pod is.
 for n in $(seq 10); do
@@ -134,7 +93,6 @@ done
 rss_grouped=$(shim_mem_kb "$OURS" Rss)
 pss_grouped=$(shim_mem_kb "$OURS" Pss)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
 for s in run exec parallel; do
   a=$(med $s io.containerd.runhcs.v1); b=$(med $s io.containerd.runc.v2)

@@ -8,59 +8,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
-[ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
-. "$top/scripts/lib/graalvm.sh"
-echo "density: $(dist_kind "$top/dist") shim in $top/dist" >&2
+. "$top/bench/lib.sh"
 
-work=$(mktemp -d /tmp/runhcs-density.XXXXXX)
-ns=density$$
-. "$top/scripts/lib/private-containerd.sh"
-clear_all() {
-  local id
-  for id in $(ctr_ task ls -q); do ctr_ task kill -s 9 "$id" >/dev/null 2>&1 || true; done
-  for id in $(ctr_ task ls -q); do
-    for _ in $(seq 100); do ctr_ task ls | grep -q "^$id .*STOPPED" && break; sleep 0.1; done
-    ctr_ task delete "$id" >/dev/null 2>&1 || true
-  done
-  for id in $(ctr_ container ls -q); do ctr_ container delete "$id" >/dev/null 2>&1 || true; done
-  # every shim gone: the next figure counts only its own
-  for _ in $(seq 200); do [ -z "$(shim_pids "$OURS") $(shim_pids runc-v2)" ] && break; sleep 0.1; done
-}
-cleanup() {
-  clear_all 2>/dev/null || true
-  stop_containerd
-  rmdir "/run/containerd/runhcs-runc/$ns" "/run/containerd/runc/$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-OURS='containerd-shim-runhcs-v1.* serve$'
 SHARED="--annotation io.containerd.runhcs.v1.daemon-scope=namespace"
-shim_pids() {
-  local pid
-  for pid in $(pgrep -f -- "$1" || true); do
-    grep -q "$work/containerd.sock" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
-  done
-}
-# Total of $2 (Rss or Pss, KiB) over the shims matching $1.
-shim_mem_kb() {
-  local total=0 pid
-  for pid in $(shim_pids "$1"); do
-    total=$(( total + $(awk -v k="$2:" '$1 == k {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0) ))
-  done
-  echo "$total"
-}
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
-run_args() { echo "--runtime $1 --env PATH=/bin --rootfs $work/rootfs"; }
 start_n() { # runtime, extra flags, prefix, count
   local n
-  for n in $(seq "$4"); do ctr_ run -d $(run_args "$1") $2 "$3-$n" /bin/sleep 100000 </dev/null; done
+  for n in $(seq "$4"); do ctr_ run -d $2 $(run_args "$1") "$3-$n" /bin/sleep 100000 </dev/null; done
 }
 
-busybox_rootfs "$work/rootfs"
-start_containerd
 ctr_ run --rm $(run_args io.containerd.runhcs.v1) warm-runhcs /bin/true </dev/null
 ctr_ run --rm $(run_args io.containerd.runc.v2) warm-runc /bin/true </dev/null
 
@@ -74,18 +29,18 @@ for count in 10 100; do
   mem[ours,$count,fds]=$(ls "/proc/$(shim_pids "$OURS")/fd" | wc -l)
   clear_all
   start_n io.containerd.runc.v2 "" "runc$count" "$count"
-  mem[runc,$count,Rss]=$(shim_mem_kb runc-v2 Rss); mem[runc,$count,Pss]=$(shim_mem_kb runc-v2 Pss)
+  mem[runc,$count,Rss]=$(shim_mem_kb "$RUNC" Rss); mem[runc,$count,Pss]=$(shim_mem_kb "$RUNC" Pss)
   clear_all
 done
 
 echo "10 containers started in parallel into a live daemon, $rounds rounds each..." >&2
-ctr_ run -d $(run_args io.containerd.runhcs.v1) $SHARED anchor /bin/sleep 100000 </dev/null
+ctr_ run -d $SHARED $(run_args io.containerd.runhcs.v1) anchor /bin/sleep 100000 </dev/null
 par=""; parr=""
 for i in $(seq "$rounds"); do
   for rt in io.containerd.runhcs.v1 io.containerd.runc.v2; do
     flags=""; [ "$rt" = io.containerd.runhcs.v1 ] && flags="$SHARED"
     t0=$(now_ms); pids=""
-    for n in $(seq 10); do ctr_ run -d $(run_args $rt) $flags "p$i-${rt##*.}-$n" /bin/sleep 100000 </dev/null & pids="$pids $!"; done
+    for n in $(seq 10); do ctr_ run -d $flags $(run_args $rt) "p$i-${rt##*.}-$n" /bin/sleep 100000 </dev/null & pids="$pids $!"; done
     wait $pids
     t1=$(now_ms)
     if [ "$rt" = io.containerd.runhcs.v1 ]; then par="$par $((t1 - t0))"; else parr="$parr $((t1 - t0))"; fi
@@ -98,11 +53,12 @@ for i in $(seq "$rounds"); do
 done
 pa=$(echo $par | tr ' ' '\n' | median); pb=$(echo $parr | tr ' ' '\n' | median)
 
+ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
 kb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 printf '\n%-52s %12s %12s %10s\n' "scenario" "runhcs" "runc.v2" "ours/runc"
 for count in 10 100; do
   for k in Rss Pss; do
-    printf '%-52s %12s %12s %10s\n' "shim $k, $count sleeping containers (MiB total)" "$(kb ${mem[ours,$count,$k]})" "$(kb ${mem[runc,$count,$k]})" "$(ratio ${mem[ours,$count,$k]} ${mem[runc,$count,$k]})"
+    printf '%-52s %12s %12s %10s\n' "shim $k, $count sleeping containers (MiB total)" "$(kb ${mem[ours,$count,$k]})" "$(kb ${mem[runc,$count,$k]})" "$(ratio3 ${mem[ours,$count,$k]} ${mem[runc,$count,$k]})"
   done
 done
 per_ours=$(( (mem[ours,100,Rss] - mem[ours,10,Rss]) / 90 ))
