@@ -1,5 +1,7 @@
 package dev.hcsshim.shim.task;
 
+import static dev.hcsshim.shim.task.Rpcs.async;
+import static dev.hcsshim.shim.task.Rpcs.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,40 +71,6 @@ class TaskServiceTest {
     }
 
     // ---- calling the service ----
-
-    /**
-     * Runs one RPC and returns its answer, or throws the status it answered with, mapped once as
-     * the servers' interceptor maps it.
-     */
-    static <Q, R> R call(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
-        try {
-            return async(rpc, request).get(20, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw dev.hcsshim.ttrpc.StatusMapper.toStatus(e.getCause()).asRuntimeException();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Starts one RPC on its own thread; the future holds its answer. */
-    static <Q, R> CompletableFuture<R> async(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
-        CompletableFuture<R> result = new CompletableFuture<>();
-        Thread.startVirtualThread(() -> rpc.accept(request, new StreamObserver<R>() {
-            @Override
-            public void onNext(R value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        }));
-        return result;
-    }
 
     static Code codeOf(Runnable call) {
         return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();

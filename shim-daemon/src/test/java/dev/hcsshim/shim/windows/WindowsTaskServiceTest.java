@@ -11,13 +11,12 @@ import dev.hcsshim.proto.task.v2.CreateTaskResponse;
 import dev.hcsshim.proto.task.v2.DeleteRequest;
 import dev.hcsshim.proto.task.v2.DeleteResponse;
 import dev.hcsshim.proto.task.v2.StartRequest;
-import dev.hcsshim.proto.task.v2.StartResponse;
 import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.shim.task.EventSink;
+import dev.hcsshim.shim.task.Rpcs;
 import dev.hcsshim.shim.task.TaskService;
 import dev.hcsshim.windows.HcsTimeouts;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,27 +45,6 @@ class WindowsTaskServiceTest {
 
     record Event(String topic, Message event) {}
 
-    static final class Observer<T> implements StreamObserver<T> {
-        final CompletableFuture<T> result = new CompletableFuture<>();
-
-        @Override
-        public void onNext(T value) {
-            result.complete(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {}
-
-        T get() throws Exception {
-            return result.get(20, TimeUnit.SECONDS);
-        }
-    }
-
     @Test
     void createStartWaitDeleteOnHcs() throws Exception {
         dbl.dbl_reset();
@@ -79,27 +57,23 @@ class WindowsTaskServiceTest {
             Path bundle = HcsTaskBackendTest.bundle(tmp, HcsTaskBackendTest.INIT);
             Map.Entry<String, CompletableFuture<String>> out = pipes.output("init-stdout");
 
-            Observer<CreateTaskResponse> created = new Observer<>();
-            svc.create(CreateTaskRequest.newBuilder().setId("wsvc").setBundle(bundle.toString()).setStdout(out.getKey()).build(), created);
-            assertEquals(0, created.get().getPid(), "no HCS process before Start");
+            CreateTaskResponse created = Rpcs.call(svc::create,
+                    CreateTaskRequest.newBuilder().setId("wsvc").setBundle(bundle.toString()).setStdout(out.getKey()).build());
+            assertEquals(0, created.getPid(), "no HCS process before Start");
 
-            Observer<WaitResponse> waited = new Observer<>();
-            svc.wait(WaitRequest.newBuilder().setId("wsvc").build(), waited);
+            CompletableFuture<WaitResponse> waited = Rpcs.async(svc::wait, WaitRequest.newBuilder().setId("wsvc").build());
 
             dbl.dbl_next_process("done\n", "", 7, HcsDouble.P_EXIT);
-            Observer<StartResponse> started = new Observer<>();
-            svc.start(StartRequest.newBuilder().setId("wsvc").build(), started);
-            int pid = started.get().getPid();
+            int pid = Rpcs.call(svc::start, StartRequest.newBuilder().setId("wsvc").build()).getPid();
             assertTrue(pid > 0);
 
-            assertEquals(7, waited.get().getExitStatus());
+            assertEquals(7, waited.get(20, TimeUnit.SECONDS).getExitStatus());
             assertEquals("done\n", out.getValue().get(20, TimeUnit.SECONDS), "output relayed before the exit was reported");
 
             dbl.dbl_script("HcsTerminateComputeSystem", HcsDouble.PENDING, 0, null, 5, 0);
-            Observer<DeleteResponse> deleted = new Observer<>();
-            svc.delete(DeleteRequest.newBuilder().setId("wsvc").build(), deleted);
-            assertEquals(7, deleted.get().getExitStatus());
-            assertEquals(pid, deleted.get().getPid());
+            DeleteResponse deleted = Rpcs.call(svc::delete, DeleteRequest.newBuilder().setId("wsvc").build());
+            assertEquals(7, deleted.getExitStatus());
+            assertEquals(pid, deleted.getPid());
             assertTrue(svc.tasks().isEmpty());
 
             assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"),
