@@ -28,7 +28,22 @@ public final class Rpcs {
     /** Starts one RPC on its own thread; the future holds its answer. */
     public static <Q, R> CompletableFuture<R> async(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        Thread.startVirtualThread(() -> rpc.accept(request, new StreamObserver<R>() {
+        Thread.startVirtualThread(() -> rpc.accept(request, into(result)));
+        return result;
+    }
+
+    /**
+     * Calls an RPC that answers later without blocking (Wait) on this thread: once this returns,
+     * the call is registered, so what the test does next cannot overtake it.
+     */
+    public static <Q, R> CompletableFuture<R> registered(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        rpc.accept(request, into(result));
+        return result;
+    }
+
+    private static <R> StreamObserver<R> into(CompletableFuture<R> result) {
+        return new StreamObserver<>() {
             @Override
             public void onNext(R value) {
                 result.complete(value);
@@ -41,7 +56,6 @@ public final class Rpcs {
 
             @Override
             public void onCompleted() {}
-        }));
-        return result;
+        };
     }
 }

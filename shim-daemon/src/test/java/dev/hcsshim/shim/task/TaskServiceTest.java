@@ -106,7 +106,7 @@ class TaskServiceTest {
 
     CompletableFuture<WaitResponse> waiting(String id, String execId) {
         BiConsumer<WaitRequest, StreamObserver<WaitResponse>> rpc = svc::wait;
-        return async(rpc, WaitRequest.newBuilder().setId(id).setExecId(execId).build());
+        return Rpcs.registered(rpc, WaitRequest.newBuilder().setId(id).setExecId(execId).build());
     }
 
     static Any spec(String json) {

@@ -61,7 +61,7 @@ class WindowsTaskServiceTest {
                     CreateTaskRequest.newBuilder().setId("wsvc").setBundle(bundle.toString()).setStdout(out.getKey()).build());
             assertEquals(0, created.getPid(), "no HCS process before Start");
 
-            CompletableFuture<WaitResponse> waited = Rpcs.async(svc::wait, WaitRequest.newBuilder().setId("wsvc").build());
+            CompletableFuture<WaitResponse> waited = Rpcs.registered(svc::wait, WaitRequest.newBuilder().setId("wsvc").build());
 
             dbl.dbl_next_process("done\n", "", 7, HcsDouble.P_EXIT);
             int pid = Rpcs.call(svc::start, StartRequest.newBuilder().setId("wsvc").build()).getPid();
