@@ -40,11 +40,16 @@ final class CgroupV2Metrics {
         UNIFIED;
 
         static Mode of(Path root) {
-            if (isCgroup2(root)) return UNIFIED;
-            return isCgroup2(root.resolve("unified")) ? HYBRID : LEGACY;
+            return of(root, Mode::isCgroup2);
         }
 
-        private static boolean isCgroup2(Path p) {
+        /** The mode given which directories are cgroup2 mounts (the test names them). */
+        static Mode of(Path root, java.util.function.Predicate<Path> isCgroup2) {
+            if (isCgroup2.test(root)) return UNIFIED;
+            return isCgroup2.test(root.resolve("unified")) ? HYBRID : LEGACY;
+        }
+
+        static boolean isCgroup2(Path p) {
             try {
                 return Files.isDirectory(p) && "cgroup2".equals(Files.getFileStore(p).type());
             } catch (IOException e) {

@@ -1,7 +1,7 @@
 package dev.hcsshim.shim.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.hcsshim.proto.cgroups.v2.HugeTlbStat;
 import dev.hcsshim.proto.cgroups.v2.IOEntry;
@@ -63,21 +63,17 @@ class CgroupV2MetricsTest {
     }
 
     @Test
-    void aCgroup2MountIsUnifiedAndAPlainDirectoryLegacy(@TempDir Path plain) throws Exception {
-        Path v2 = isCgroup2(CgroupV2Metrics.ROOT) ? CgroupV2Metrics.ROOT : CgroupV2Metrics.ROOT.resolve("unified");
-        assumeTrue(isCgroup2(v2), "no cgroup2 mount on this host");
-        assertEquals(CgroupV2Metrics.Mode.UNIFIED, CgroupV2Metrics.Mode.of(v2));
-        assertEquals(CgroupV2Metrics.Mode.LEGACY, CgroupV2Metrics.Mode.of(plain));
+    void theHostModeIsToldFromWhereCgroup2IsMounted() {
+        Path root = Path.of("/sys/fs/cgroup");
+        assertEquals(CgroupV2Metrics.Mode.UNIFIED, CgroupV2Metrics.Mode.of(root, root::equals));
+        // v1 hierarchies plus an empty cgroup2 at /sys/fs/cgroup/unified (this build machine): v1 Metrics
+        assertEquals(CgroupV2Metrics.Mode.HYBRID, CgroupV2Metrics.Mode.of(root, root.resolve("unified")::equals));
+        assertEquals(CgroupV2Metrics.Mode.LEGACY, CgroupV2Metrics.Mode.of(root, p -> false));
     }
 
     @Test
-    void aHybridHostKeepsV1Metrics() throws Exception {
-        // this build machine: v1 hierarchies on tmpfs plus an empty cgroup2 at /sys/fs/cgroup/unified
-        assumeTrue(!isCgroup2(CgroupV2Metrics.ROOT) && isCgroup2(CgroupV2Metrics.ROOT.resolve("unified")), "not a hybrid host");
-        assertEquals(CgroupV2Metrics.Mode.HYBRID, CgroupV2Metrics.Mode.of(CgroupV2Metrics.ROOT));
-    }
-
-    private static boolean isCgroup2(Path p) throws Exception {
-        return Files.isDirectory(p) && "cgroup2".equals(Files.getFileStore(p).type());
+    void aPlainDirectoryIsNoCgroup2Mount(@TempDir Path plain) {
+        assertFalse(CgroupV2Metrics.Mode.isCgroup2(plain));
+        assertFalse(CgroupV2Metrics.Mode.isCgroup2(plain.resolve("missing")));
     }
 }
