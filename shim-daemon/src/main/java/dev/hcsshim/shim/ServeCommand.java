@@ -196,11 +196,6 @@ final class ServeCommand {
         }
     }
 
-    /** Where this daemon's task events go. */
-    dev.hcsshim.shim.task.EventSink eventSink() {
-        return events;
-    }
-
     /** The task service under containerd.task.v2 and, for containerd 2.x, task.v3 (same handlers); the diag service. */
     private static List<ServerServiceDefinition> services(BindableService tasks, BindableService diag) {
         ServerServiceDefinition v2 = tasks.bindService();

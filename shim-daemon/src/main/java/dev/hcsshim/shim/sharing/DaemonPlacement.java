@@ -19,14 +19,12 @@ import java.util.Map;
  */
 public record DaemonPlacement(String key, boolean shared, Duration idleExit) {
     public static final String SCOPE_ANNOTATION = "io.containerd.runhcs.v1.daemon-scope";
-    public static final String GROUP_ANNOTATION = TaskGrouping.GROUP_ANNOTATION;
-    public static final String SANDBOX_ANNOTATION = TaskGrouping.SANDBOX_ANNOTATION;
 
     /** Where task {@code id} goes, given its OCI annotations and the handler's runtime options. */
     public static DaemonPlacement of(String id, Map<String, String> annotations, Options options, String buildId) {
         Duration idle = Duration.ofSeconds(Integer.toUnsignedLong(options.getDaemonIdleExitSeconds()));
-        String group = nonEmpty(annotations.get(GROUP_ANNOTATION));
-        String sandbox = nonEmpty(annotations.get(SANDBOX_ANNOTATION));
+        String group = nonEmpty(annotations.get(TaskGrouping.GROUP_ANNOTATION));
+        String sandbox = nonEmpty(annotations.get(TaskGrouping.SANDBOX_ANNOTATION));
         String scope = nonEmpty(annotations.get(SCOPE_ANNOTATION));
         if (scope == null && group != null) {
             scope = "group";
@@ -47,7 +45,7 @@ public record DaemonPlacement(String key, boolean shared, Duration idleExit) {
                     : new DaemonPlacement("p@" + IdRules.requireValid("sandbox id annotation", sandbox) + "@" + buildId, true, idle);
             case "group" -> {
                 if (group == null) {
-                    throw new IllegalArgumentException(SCOPE_ANNOTATION + "=group needs the annotation " + GROUP_ANNOTATION);
+                    throw new IllegalArgumentException(SCOPE_ANNOTATION + "=group needs the annotation " + TaskGrouping.GROUP_ANNOTATION);
                 }
                 yield new DaemonPlacement("g@" + IdRules.requireValid("group annotation", group) + "@" + buildId, true, idle);
             }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class DaemonPlacementTest {
     private static final Options NONE = Options.getDefaultInstance();
-    private static final String SANDBOX = DaemonPlacement.SANDBOX_ANNOTATION;
-    private static final String GROUP = DaemonPlacement.GROUP_ANNOTATION;
+    private static final String SANDBOX = TaskGrouping.SANDBOX_ANNOTATION;
+    private static final String GROUP = TaskGrouping.GROUP_ANNOTATION;
     private static final String SCOPE = DaemonPlacement.SCOPE_ANNOTATION;
 
     private static DaemonPlacement place(String id, Map<String, String> annotations, Options options) {
