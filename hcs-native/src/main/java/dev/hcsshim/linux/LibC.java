@@ -14,11 +14,23 @@ public interface LibC extends Library {
 
     /**
      * glibc by its soname: JNA maps "c" to libc.so, which dlopen cannot load (a linker script),
-     * and then runs {@code ldconfig -p} to search, ~50-100 ms on every shim start and delete.
+     * and then searches the whole library path.
      */
     String LIBRARY = "libc.so.6";
 
-    LibC INSTANCE = Native.load(LIBRARY, LibC.class);
+    LibC INSTANCE = load();
+
+    /**
+     * JNA's first library load on Linux also runs {@code ldconfig -p} (a fork, an exec and 500
+     * lines parsed: ~20 ms of every daemon start) to build a search path, unless
+     * {@code jna.platform.library.path} is set. A soname needs no search path: dlopen finds it.
+     */
+    private static LibC load() {
+        if (System.getProperty("jna.platform.library.path") == null) {
+            System.setProperty("jna.platform.library.path", "");
+        }
+        return Native.load(LIBRARY, LibC.class);
+    }
 
     // errno values we branch on
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,
@@ -42,6 +54,10 @@ public interface LibC extends Library {
     short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
 
     int SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2;
+
+    int EPOLL_CLOEXEC = O_CLOEXEC, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    int EPOLLIN = 1, EPOLLOUT = 4, EPOLLONESHOT = 1 << 30;
+    int EEXIST = 17, F_DUPFD_CLOEXEC = 1030;
 
     int EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = O_NONBLOCK;
 
@@ -84,6 +100,13 @@ public interface LibC extends Library {
     int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
 
     int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    int epoll_create1(int flags) throws LastErrorException;
+
+    /** struct epoll_event: uint32 events, then uint64 data (packed on x86_64: 12 bytes; 16 elsewhere). */
+    int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
+
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs) throws LastErrorException;
 
     int open(String path, int flags, int mode) throws LastErrorException;
 

@@ -10,19 +10,21 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copies one file descriptor to another on its own platform thread until end-of-file on the
- * source, with {@code splice(2)} (zero copy; one side must be a pipe) and a fallback to
- * read/write through one reusable 64 KiB native buffer when the pair cannot splice (EINVAL, e.g.
- * an O_APPEND log file).
+ * Copies one file descriptor to another until end-of-file on the source, with {@code splice(2)}
+ * (zero copy; one side must be a pipe) and a fallback to read/write through one reusable 64 KiB
+ * native buffer when the pair cannot splice (EINVAL, e.g. an O_APPEND log file). Every relay of
+ * the process runs on the one {@link RelayLoop} thread: a relay moves bytes while both sides are
+ * ready and otherwise waits in epoll for the side that blocked it.
  *
  * <p>Back-pressure: nothing is buffered beyond the kernel pipes; when the destination is full the
- * relay waits in poll(2), so a slow reader slows the writer down and memory stays flat.
+ * relay waits for it to drain, so a slow reader slows the writer down and memory stays flat. A
+ * stalled relay does not hold up the others, and a busy one yields after {@value #BURST} bytes.
  *
- * <p>Both fds are switched to O_NONBLOCK (so that {@link #cancel()} is always honoured) and are
- * <b>not</b> closed by the relay: the owner closes them once {@link #done()} completed. A pty
- * master reporting EIO (all slave fds closed) counts as end-of-file.
+ * <p>Both fds are switched to O_NONBLOCK and are <b>not</b> closed by the relay: the owner closes
+ * them once {@link #done()} completed. A pty master reporting EIO (all slave fds closed) counts as
+ * end-of-file.
  *
- * <p>{@link #done()} completes with the number of bytes copied at EOF, with
+ * <p>{@link #done()} completes (off the loop thread) with the number of bytes copied at EOF, with
  * {@link java.util.concurrent.CancellationException} after {@link #cancel()}, or with the
  * IOException that stopped the copy (EPIPE when the reader went away).
  */
@@ -30,34 +32,40 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
     private static final LibC C = LibC.INSTANCE;
     private static final int CHUNK = 64 * 1024;
     private static final int SPLICE_LEN = 1 << 20;
+    /** Bytes a relay moves before letting the loop serve the others. */
+    private static final long BURST = 16L << 20;
 
     private final String name;
     private final int src;
     private final int dst;
-    private final int cancelFd;
+    private final RelayLoop loop;
     private final AtomicLong copied = new AtomicLong();
     private final CompletableFuture<Long> done = new CompletableFuture<>();
     private volatile boolean cancelled;
     private volatile boolean usedFallback;
+    // loop thread only:
+    private RelayLoop.Interest srcInterest;
+    private RelayLoop.Interest dstInterest;
+    private boolean finished;
+    private boolean splice = true;
+    private Memory buf;
+    private int bufLen;
+    private int bufOff;
 
-    private SpliceRelay(String name, int src, int dst) throws IOException {
+    private SpliceRelay(String name, int src, int dst, RelayLoop loop) {
         this.name = name;
         this.src = src;
         this.dst = dst;
-        this.cancelFd = Fds.eventfd();
+        this.loop = loop;
     }
 
-    /** Starts copying src to dst on a new daemon thread named {@code relay-<name>}. */
+    /** Starts copying src to dst on the process's relay loop. */
     public static SpliceRelay start(String name, int srcFd, int dstFd) throws IOException {
-        SpliceRelay r = new SpliceRelay(name, srcFd, dstFd);
-        try {
-            Fds.setNonBlocking(srcFd, true);
-            Fds.setNonBlocking(dstFd, true);
-        } catch (IOException e) {
-            Fds.closeQuietly(r.cancelFd);
-            throw e;
-        }
-        Thread.ofPlatform().daemon().name("relay-" + name).stackSize(256 * 1024).start(r::run);
+        RelayLoop loop = RelayLoop.shared();
+        Fds.setNonBlocking(srcFd, true);
+        Fds.setNonBlocking(dstFd, true);
+        SpliceRelay r = new SpliceRelay(name, srcFd, dstFd, loop);
+        loop.execute(r::begin);
         return r;
     }
 
@@ -87,12 +95,12 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
     @Override
     public void cancel() {
         cancelled = true;
-        Fds.signalEventfd(cancelFd);
+        loop.execute(() -> finish(null, null));
     }
 
     /**
-     * Cancels and waits (bounded) for the relay thread to let go of the fds. After a process
-     * exited, {@link CopyAfterExit#drain} decides when to cancel; this is for tearing down.
+     * Cancels and waits (bounded) for the relay to let go of the fds. After a process exited,
+     * {@link CopyAfterExit#drain} decides when to cancel; this is for tearing down.
      */
     @Override
     public void close() {
@@ -103,57 +111,52 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-            // the thread notices the cancel fd at its next poll
+            // the loop finishes the relay with its next task
         }
     }
 
-    /** Waits until fd is ready (or hung up / in error, which the next call reports) or cancel. */
-    private void awaitReady(Memory pfd, int fd, short events) throws IOException {
-        while (!cancelled) {
-            pfd.setInt(0, fd);
-            pfd.setShort(4, events);
-            pfd.setShort(6, (short) 0);
-            pfd.setShort(14, (short) 0);
-            try {
-                C.poll(pfd, 2, -1);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != LibC.EINTR) throw Fds.io("poll " + name, e);
-            }
-            if (pfd.getShort(6) != 0) return;
-        }
+    private void begin() {
+        srcInterest = loop.new Interest(src, () -> pump(true));
+        dstInterest = loop.new Interest(dst, () -> pump(false));
+        pump(false);
     }
 
-    private void run() {
-        try (Memory pfd = new Memory(16)) {
-            pfd.setInt(8, cancelFd);
-            pfd.setShort(12, LibC.POLLIN);
-            Memory buf = null;
-            int bufLen = 0, bufOff = 0;
-            boolean splice = true;
-            while (true) {
-                if (cancelled) {
-                    done.cancel(false);
+    /**
+     * Moves bytes until a side blocks, then arms the side to wait for: after EAGAIN, the source
+     * unless the source was what just became ready (then the destination is full).
+     */
+    private void pump(boolean srcJustReady) {
+        if (finished) {
+            return;
+        }
+        try {
+            long moved = 0;
+            while (!cancelled) {
+                if (moved >= BURST) {
+                    loop.execute(() -> pump(false));
                     return;
                 }
-                short waitSrc = 0, waitDst = 0;
                 if (splice) {
                     try {
-                        long n = C.splice(src, null, dst, null, SPLICE_LEN,
-                                LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
+                        long n = C.splice(src, null, dst, null, SPLICE_LEN, LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
                         if (n == 0) break; // EOF: every writer closed
                         copied.addAndGet(n);
+                        moved += n;
+                        srcJustReady = false;
                         continue;
                     } catch (LastErrorException e) {
                         int errno = e.getErrorCode();
                         if (errno == LibC.EAGAIN) {
-                            // either side may be the blocker: wait for whichever is ready first
-                            waitSrc = LibC.POLLIN;
-                            waitDst = LibC.POLLOUT;
+                            if (srcJustReady) {
+                                await(dstInterest, LibC.EPOLLOUT, srcInterest, LibC.EPOLLIN);
+                            } else {
+                                await(srcInterest, LibC.EPOLLIN, dstInterest, LibC.EPOLLOUT);
+                            }
+                            return;
                         } else if (errno == LibC.EINVAL) {
                             splice = false;
                             usedFallback = true;
                             buf = new Memory(CHUNK);
-                            continue;
                         } else if (errno == LibC.EIO) {
                             break; // pty master after the last slave closed
                         } else if (errno != LibC.EINTR) {
@@ -165,10 +168,14 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
                         long n = C.write(dst, buf.share(bufOff), bufLen - bufOff);
                         bufOff += (int) n;
                         copied.addAndGet(n);
-                        continue;
+                        moved += n;
                     } catch (LastErrorException e) {
-                        if (e.getErrorCode() == LibC.EAGAIN) waitDst = LibC.POLLOUT;
-                        else if (e.getErrorCode() != LibC.EINTR) throw Fds.io("write " + name, e);
+                        if (e.getErrorCode() == LibC.EAGAIN) {
+                            await(dstInterest, LibC.EPOLLOUT, null, 0);
+                            return;
+                        } else if (e.getErrorCode() != LibC.EINTR) {
+                            throw Fds.io("write " + name, e);
+                        }
                     }
                 } else {
                     try {
@@ -176,22 +183,59 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
                         if (n == 0) break;
                         bufLen = (int) n;
                         bufOff = 0;
-                        continue;
                     } catch (LastErrorException e) {
-                        if (e.getErrorCode() == LibC.EAGAIN) waitSrc = LibC.POLLIN;
-                        else if (e.getErrorCode() == LibC.EIO) break;
-                        else if (e.getErrorCode() != LibC.EINTR) throw Fds.io("read " + name, e);
+                        if (e.getErrorCode() == LibC.EAGAIN) {
+                            await(srcInterest, LibC.EPOLLIN, null, 0);
+                            return;
+                        } else if (e.getErrorCode() == LibC.EIO) {
+                            break;
+                        } else if (e.getErrorCode() != LibC.EINTR) {
+                            throw Fds.io("read " + name, e);
+                        }
                     }
                 }
-                // splice needs both sides ready; a pipe is writable once a page is free
-                if (waitSrc != 0) awaitReady(pfd, src, LibC.POLLIN);
-                if (waitDst != 0) awaitReady(pfd, dst, LibC.POLLOUT);
             }
-            done.complete(copied.get());
-        } catch (Throwable t) {
-            done.completeExceptionally(t);
-        } finally {
-            Fds.closeQuietly(cancelFd);
+            finish(cancelled ? null : copied.get(), null);
+        } catch (IOException | RuntimeException e) {
+            finish(null, e);
         }
+    }
+
+    /**
+     * Waits in the loop for the likely blocker, else for the other side: a side epoll cannot watch
+     * (a regular file) is always ready, so the other one is what blocks. Neither: go on at once.
+     */
+    private void await(RelayLoop.Interest likely, int likelyEvents, RelayLoop.Interest other, int otherEvents)
+            throws IOException {
+        if (!likely.arm(likelyEvents) && (other == null || !other.arm(otherEvents))) {
+            loop.execute(() -> pump(false));
+        }
+    }
+
+    /**
+     * Leaves the loop, then completes {@link #done()}: with the byte count, the error, or (both
+     * null) as cancelled. Dependents run on a virtual thread, never on the loop.
+     */
+    private void finish(Long bytes, Throwable error) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (srcInterest != null) {
+            srcInterest.close();
+            dstInterest.close();
+        }
+        if (buf != null) {
+            buf.close();
+        }
+        Thread.startVirtualThread(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (bytes != null) {
+                done.complete(bytes);
+            } else {
+                done.cancel(false);
+            }
+        });
     }
 }

@@ -21,7 +21,8 @@
  *     terminal's pty master from the runtime;</li>
  * <li>{@link dev.hcsshim.linux.SpliceRelay}: a zero-copy fd-to-fd copy, a
  *     {@link dev.hcsshim.stdio.CopyAfterExit.Copy} so the copy-after-exit rule can stop it;
- *     relays never close fds, their owner does;</li>
+ *     relays never close fds, their owner does; every relay of the process runs on one epoll
+ *     thread ({@code RelayLoop}), so a daemon's threads do not grow with its tasks;</li>
  * <li>{@link dev.hcsshim.linux.RootfsMounts}, {@link dev.hcsshim.linux.OomWatcher},
  *     {@link dev.hcsshim.linux.OciStats}.</li>
  * </ul>

@@ -27,13 +27,14 @@ class LinuxRelayTest {
     private int fdsBefore;
 
     @BeforeEach
-    void countFds() {
+    void countFds() throws Exception {
+        RelayLoop.shared(); // its epoll fd and wake fd live as long as the process
         fdsBefore = Fds.openFdCount();
     }
 
     @AfterEach
     void noLeaks() throws InterruptedException {
-        await("relay threads to end", Duration.ofSeconds(10), () -> LinuxTestSupport.liveRelayThreads() == 0);
+        await("relays to leave the loop", Duration.ofSeconds(10), () -> LinuxTestSupport.relayInterests() == 0);
         await("fds to be closed", Duration.ofSeconds(10), () -> Fds.openFdCount() == fdsBefore);
     }
 
@@ -168,6 +169,79 @@ class LinuxRelayTest {
             Fds.closeQuietly(src[0]);
             Fds.closeQuietly(src[1]);
             Fds.closeQuietly(dst[1]);
+        }
+    }
+    @Test
+    void aStalledRelayDoesNotHoldUpTheOthers() throws Exception {
+        long size = 8L * 1024 * 1024;
+        int[] stalledSrc = Fds.pipe();
+        int[] flowingSrc = Fds.pipe();
+        try (Collector stalledSink = new Collector(false); Collector flowingSink = new Collector(false)) {
+            stalledSink.allow(0); // this reader takes nothing: its relay parks on a full pipe
+            feed(stalledSrc[1], size);
+            SpliceRelay stalled = SpliceRelay.start("stalled", stalledSrc[0], stalledSink.writeFd);
+            await("the stalled relay to fill its sink", Duration.ofSeconds(10), () -> stalled.bytesCopied() > 0);
+
+            String expected = feed(flowingSrc[1], size);
+            SpliceRelay flowing = SpliceRelay.start("flowing", flowingSrc[0], flowingSink.writeFd);
+            assertEquals(size, flowing.done().get(30, TimeUnit.SECONDS));
+            flowingSink.closeWriter();
+            flowingSink.bytes.get(30, TimeUnit.SECONDS);
+            assertEquals(expected, flowingSink.sha256());
+            assertFalse(stalled.done().isDone(), "the stalled relay cannot have finished");
+
+            stalledSink.allow(Long.MAX_VALUE);
+            assertEquals(size, stalled.done().get(30, TimeUnit.SECONDS));
+            stalledSink.closeWriter();
+            stalledSink.bytes.get(30, TimeUnit.SECONDS);
+        } finally {
+            Fds.closeQuietly(stalledSrc[0]);
+            Fds.closeQuietly(flowingSrc[0]);
+        }
+    }
+
+    @Test
+    void aHundredRelaysRunOnOneThread() throws Exception {
+        int n = 100;
+        int[][] src = new int[n][];
+        int[][] dst = new int[n][];
+        SpliceRelay[] relays = new SpliceRelay[n];
+        long threadsBefore = Thread.getAllStackTraces().size();
+        try {
+            for (int i = 0; i < n; i++) {
+                src[i] = Fds.pipe();
+                dst[i] = Fds.pipe();
+                relays[i] = SpliceRelay.start("r" + i, src[i][0], dst[i][1]);
+            }
+            assertTrue(Thread.getAllStackTraces().size() - threadsBefore < 5,
+                    "relays must not take a thread each: " + (Thread.getAllStackTraces().size() - threadsBefore) + " more");
+            assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("stdio-relays")).count());
+            // every relay is parked on its empty source; feed them in reverse order
+            for (int i = n - 1; i >= 0; i--) {
+                try (OutputStream os = FdStreams.output(src[i][1])) {
+                    os.write(("payload " + i).getBytes());
+                }
+                Fds.closeQuietly(src[i][1]);
+            }
+            for (int i = 0; i < n; i++) {
+                assertEquals(("payload " + i).length(), relays[i].done().get(10, TimeUnit.SECONDS));
+                Fds.closeQuietly(dst[i][1]);
+                dst[i][1] = -1;
+                assertEquals("payload " + i, new String(FdStreams.input(dst[i][0]).readAllBytes()));
+            }
+        } finally {
+            for (int i = 0; i < n; i++) {
+                if (src[i] != null) {
+                    Fds.closeQuietly(src[i][0]);
+                }
+                if (dst[i] != null) {
+                    if (dst[i][1] >= 0) {
+                        relays[i].close();
+                        Fds.closeQuietly(dst[i][1]);
+                    }
+                    Fds.closeQuietly(dst[i][0]);
+                }
+            }
         }
     }
 }

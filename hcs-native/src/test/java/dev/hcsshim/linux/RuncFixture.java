@@ -61,6 +61,7 @@ final class RuncFixture implements AutoCloseable {
 
     RuncFixture() throws Exception {
         ExitWatcher.shared();
+        RelayLoop.shared(); // process-lifetime fds, like the exit watcher's
         root = Files.createTempDirectory("runc-root");
         runtime = new OciRuntime("runc", root, false, ExitWatcher.shared());
         fdsBefore = Fds.openFdCount();
@@ -143,7 +144,7 @@ final class RuncFixture implements AutoCloseable {
         for (SpliceRelay r : relays) r.close();
         for (Collector s : sinks) s.close();
         for (Proc p : processes) p.close();
-        await("relay threads to end", Duration.ofSeconds(10), () -> LinuxTestSupport.liveRelayThreads() == 0);
+        await("relays to leave the loop", Duration.ofSeconds(10), () -> LinuxTestSupport.relayInterests() == 0);
         String[] left = root.toFile().list();
         assertEquals(0, left == null ? 0 : left.length, "runc state left in " + root);
         OciRuntime.deleteTree(root);

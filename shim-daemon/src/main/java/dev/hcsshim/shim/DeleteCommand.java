@@ -37,17 +37,16 @@ final class DeleteCommand {
         IdRules.requireValid("namespace", flags.namespace());
         IdRules.requireValid("id", flags.id());
         System.setProperty("hcsshim.log.level", "warn");
-        Logger log = LoggerFactory.getLogger(DeleteCommand.class);
         Path bundle = flags.bundleDir();
         // Once the daemon's Delete removed the runtime state and mounts, nothing is left to do.
         if (!CleanedMarker.isMarked(bundle)) {
             try {
                 platform.cleanupAfterCrash(flags.namespace(), flags.id(), bundle);
             } catch (IOException | RuntimeException e) {
-                log.warn("cleanup of {}: {}", flags.id(), e.toString());
+                log().warn("cleanup of {}: {}", flags.id(), e.toString());
             }
         }
-        removeDeadEndpoint(flags, bundle, log);
+        removeDeadEndpoint(flags, bundle);
 
         // The exit was not observed (the shim is gone): report it as killed, as runc's shim does.
         Instant now = Instant.now();
@@ -62,7 +61,7 @@ final class DeleteCommand {
     }
 
     /** The daemon's sockets, if nothing serves on them any more (a grouped daemon may still serve others). */
-    private static void removeDeadEndpoint(ShimFlags flags, Path bundle, Logger log) {
+    private static void removeDeadEndpoint(ShimFlags flags, Path bundle) {
         try {
             Path addressFile = bundle.resolve("address");
             if (!Files.exists(addressFile)) {
@@ -81,8 +80,13 @@ final class DeleteCommand {
             Files.deleteIfExists(endpoint.grpcPath());
             Files.deleteIfExists(endpoint.infoPath());
         } catch (IOException | RuntimeException e) {
-            log.warn("removing dead shim socket: {}", e.toString());
+            log().warn("removing dead shim socket: {}", e.toString());
         }
+    }
+
+    /** Logging is set up only when there is something to say: a clean delete is on containerd's path. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(DeleteCommand.class);
     }
 
     private static int initPid(Path bundle) {

@@ -70,9 +70,11 @@ final class ServeCommand {
     }
 
     int run() throws Exception {
+        StartupPhases phases = new StartupPhases();
         PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         byte[] rawOptions = System.in.readAllBytes();
         platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
+        phases.mark("detach");
         Options options;
         try {
             options = RuntimeOptions.parse(rawOptions);
@@ -83,9 +85,10 @@ final class ServeCommand {
         String level = flags.debug() ? "debug" : options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
         System.setProperty("hcsshim.log.level", level);
         log = LoggerFactory.getLogger(ServeCommand.class);
+        phases.mark("options+logging");
 
         try {
-            start(options);
+            start(options, phases);
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("already in use") && endpoint.isServing()) {
@@ -101,8 +104,8 @@ final class ServeCommand {
                 published.address(), platform.name(), ProcessHandle.current().pid());
         ready.println("OK " + published.address());
         platform.releaseStdout();
-        log.debug("ready {} ms after the process started", ProcessHandle.current().info().startInstant()
-                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
+        phases.mark("ready");
+        log.debug("start-up: {}", phases);
         try {
             startSecondary();
         } catch (IOException e) {
@@ -114,7 +117,7 @@ final class ServeCommand {
     }
 
     /** Serves the task and diag services on this daemon's endpoints. */
-    void start(Options options) throws IOException, InterruptedException {
+    private void start(Options options, StartupPhases phases) throws IOException, InterruptedException {
         placement = placement(options);
         endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                 : ShimEndpoint.at(flags.socket());
@@ -123,11 +126,14 @@ final class ServeCommand {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
         events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
+        phases.mark("placement+events");
         TaskBackend backend = platform.taskBackend();
+        phases.mark("backend");
         DaemonLifetime lifetime = lifetime(placement);
         TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime), options, lifetime::idle);
         this.tasks = tasks;
         List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir(), platform.diagHost(backend)));
+        phases.mark("services");
 
         // Handlers block on runtime commands; virtual threads keep that cheap.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -136,10 +142,12 @@ final class ServeCommand {
                 .intercept(Namespaces.interceptor());
         services.forEach(server::addService);
         TtrpcServer built = server.build();
+        phases.mark("ttrpc server");
         PipeAddress.UnixSocket socket = new PipeAddress.UnixSocket(endpoint.path());
         ttrpc = placement.shared()
                 ? new DaemonLeases(endpoint.path()).bindExclusively(() -> TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY))
                 : TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY);
+        phases.mark("listen");
         try {
             published = platform.publish(endpoint.path(), flags.namespace(), placement.key());
         } catch (IOException | RuntimeException e) {

@@ -297,7 +297,8 @@ class ShimDiagIT {
     void stacksShowTheDaemonThreads() throws Exception {
         String stacks = shimdiag("stacks", "test-c1").ok().out();
         assertTrue(stacks.contains("\"exit-watcher\""), stacks);
-        assertTrue(stacks.contains("\"relay-c1-stdout\""), stacks);
+        assertTrue(stacks.contains("\"stdio-relays\""), stacks);
+        assertTrue(stacks.contains("dev.hcsshim.linux.RelayLoop.run"), "the relay loop waiting in epoll\n" + stacks);
         assertTrue(stacks.contains("dev.hcsshim.shim.ServeCommand.run"), stacks);
         assertTrue(stacks.contains("dev.hcsshim.shim.diag.DiagService"), "the handler's own virtual thread\n" + stacks);
     }
