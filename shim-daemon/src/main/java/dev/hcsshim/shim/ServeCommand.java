@@ -47,6 +47,8 @@ final class ServeCommand {
     private final ShimFlags flags;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Orders startSecondary before stop's teardown, or keeps it from starting at all. */
+    private final Object secondaryLock = new Object();
     private TtrpcEndpoint ttrpc;
     private GrpcEndpoint grpc;
     private EventPublisher events;
@@ -102,6 +104,8 @@ final class ServeCommand {
         }
         log.info("serving {} for namespace {} on {} ({} platform, pid {})", ShimFlags.RUNTIME, flags.namespace(),
                 published.address(), platform.name(), ProcessHandle.current().pid());
+        // Before the readiness line: a SIGTERM right after it must still remove our sockets.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
         ready.println("OK " + published.address());
         platform.releaseStdout();
         phases.mark("ready");
@@ -111,7 +115,6 @@ final class ServeCommand {
         } catch (IOException e) {
             log.error("gRPC endpoint not available: {}", e.toString());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
         done.await();
         return 0;
     }
@@ -163,6 +166,14 @@ final class ServeCommand {
      * up after the readiness line: containerd's start is not kept waiting for them.
      */
     void startSecondary() throws IOException {
+        synchronized (secondaryLock) {
+            if (!stopping.get()) {
+                startSecondaryEndpoints();
+            }
+        }
+    }
+
+    private void startSecondaryEndpoints() throws IOException {
         GrpcEndpoint.Builder g = GrpcEndpoint.builder(new PipeAddress.UnixSocket(endpoint.grpcPath()))
                 .executor(executor)
                 .access(UnixSockets.Access.OWNER_ONLY)
@@ -214,6 +225,9 @@ final class ServeCommand {
     void stop() {
         if (!stopping.compareAndSet(false, true)) {
             return;
+        }
+        synchronized (secondaryLock) {
+            // waits for a startSecondary under way: what it brings up is torn down below
         }
         try {
             if (published != null) {

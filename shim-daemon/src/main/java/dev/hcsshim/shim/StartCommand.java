@@ -45,7 +45,8 @@ final class StartCommand {
             IdRules.requireValid("id", flags.id());
             byte[] options = System.in.readAllBytes();
             Path bundle = flags.bundleDir();
-            DaemonPlacement placement = placement(flags, bundle, RuntimeOptions.parse(options));
+            // No options (the usual case): no protobuf in this short process.
+            DaemonPlacement placement = placement(flags, bundle, options.length == 0 ? null : RuntimeOptions.parse(options));
             ShimEndpoint endpoint = flags.socket().isEmpty()
                     ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                     : ShimEndpoint.at(flags.socket());

@@ -20,19 +20,24 @@ import java.util.Map;
 public record DaemonPlacement(String key, boolean shared, Duration idleExit) {
     public static final String SCOPE_ANNOTATION = "io.containerd.runhcs.v1.daemon-scope";
 
-    /** Where task {@code id} goes, given its OCI annotations and the handler's runtime options. */
+    /**
+     * Where task {@code id} goes, given its OCI annotations and the handler's runtime options
+     * (null when containerd passed none: {@code start} then needs no protobuf at all).
+     */
     public static DaemonPlacement of(String id, Map<String, String> annotations, Options options, String buildId) {
-        Duration idle = Duration.ofSeconds(Integer.toUnsignedLong(options.getDaemonIdleExitSeconds()));
+        Duration idle = options == null ? Duration.ZERO : Duration.ofSeconds(Integer.toUnsignedLong(options.getDaemonIdleExitSeconds()));
         String group = nonEmpty(annotations.get(TaskGrouping.GROUP_ANNOTATION));
         String sandbox = nonEmpty(annotations.get(TaskGrouping.SANDBOX_ANNOTATION));
         String scope = nonEmpty(annotations.get(SCOPE_ANNOTATION));
         if (scope == null && group != null) {
             scope = "group";
         }
-        if (scope == null && options.getDaemonScope() != DaemonScope.DAEMON_SCOPE_DEFAULT) {
+        if (scope == null && options != null && options.getDaemonScope() != DaemonScope.DAEMON_SCOPE_DEFAULT) {
             scope = options.getDaemonScope().name();
         }
-        if (scope == null) {
+        // (the default instance has no annotations; asking it would build the options' descriptors,
+        // milliseconds of every start when containerd passes no options)
+        if (scope == null && options != null && options != Options.getDefaultInstance()) {
             scope = nonEmpty(options.getDefaultContainerAnnotationsMap().get(SCOPE_ANNOTATION));
         }
         if (scope == null) {

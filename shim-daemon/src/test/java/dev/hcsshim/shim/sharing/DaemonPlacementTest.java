@@ -35,6 +35,15 @@ class DaemonPlacementTest {
         assertNotEquals(sandbox.key(), place("other", Map.of(SANDBOX, "pod2"), NONE).key());
     }
 
+    /** start passes null when containerd sent no options; the daemon it launches parses them to the default instance. */
+    @Test
+    void noOptionsPlaceATaskAsTheDefaultOptionsDo() {
+        for (Map<String, String> annotations : java.util.List.of(Map.<String, String>of(), Map.of(SANDBOX, "pod1"),
+                Map.of(GROUP, "g"), Map.of(SCOPE, "namespace"), Map.of(SCOPE, "container", SANDBOX, "pod1"))) {
+            assertEquals(place("t", annotations, NONE), place("t", annotations, null), annotations.toString());
+        }
+    }
+
     @Test
     void theHandlerOptionSetsTheScopeForTasksWithoutTheirOwnChoice() {
         Options namespace = Options.newBuilder().setDaemonScope(DaemonScope.NAMESPACE).build();
