@@ -18,18 +18,19 @@ public interface LibC extends Library {
      */
     String LIBRARY = "libc.so.6";
 
-    LibC INSTANCE = load();
+    LibC INSTANCE = loadLibc(LibC.class);
 
     /**
+     * glibc through the JNA interface {@code api}; every Linux binding of libc loads it here.
      * JNA's first library load on Linux also runs {@code ldconfig -p} (a fork, an exec and 500
      * lines parsed: ~20 ms of every daemon start) to build a search path, unless
      * {@code jna.platform.library.path} is set. A soname needs no search path: dlopen finds it.
      */
-    private static LibC load() {
+    static <T extends Library> T loadLibc(Class<T> api) {
         if (System.getProperty("jna.platform.library.path") == null) {
             System.setProperty("jna.platform.library.path", "");
         }
-        return Native.load(LIBRARY, LibC.class);
+        return Native.load(LIBRARY, api);
     }
 
     // errno values we branch on

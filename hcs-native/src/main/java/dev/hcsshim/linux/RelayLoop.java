@@ -7,7 +7,11 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The one thread that moves the bytes of every {@link SpliceRelay} in the process: epoll over the
@@ -80,11 +84,11 @@ final class RelayLoop {
 
     /** How many fds relays have in the loop now (tests: a finished relay leaves nothing behind). */
     int interests() throws IOException {
-        java.util.concurrent.CompletableFuture<Integer> n = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Integer> n = new CompletableFuture<>();
         execute(() -> n.complete(waiters.size()));
         try {
-            return n.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return n.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             throw new IOException("relay loop did not answer", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,11 +1,9 @@
 package dev.hcsshim.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,13 +31,12 @@ class LibCLoadTest {
             throw new IllegalStateException("getpid");
         }
         Memory usage = new Memory(144);
-        Native.load(LibC.LIBRARY, RUsage.class).getrusage(RUSAGE_CHILDREN, usage);
+        LibC.loadLibc(RUsage.class).getrusage(RUSAGE_CHILDREN, usage);
         System.out.print(usage.getLong(RU_MINFLT_OFFSET));
     }
 
     @Test
     void loadingLibcStartsNoProcess() throws Exception {
-        assumeTrue(System.getProperty("os.name").startsWith("Linux"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process child = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), LibCLoadTest.class.getName()))

@@ -71,7 +71,7 @@ final class DeleteCommand {
             // A Windows daemon's address is its named pipe, bridged to a private socket named as on Linux.
             ShimEndpoint endpoint = address.startsWith("\\\\")
                     ? ShimEndpoint.forShim(flags.address(), flags.namespace(),
-                            StartCommand.placement(flags, bundle, dev.hcsshim.proto.runhcs.options.Options.getDefaultInstance()).key())
+                            StartCommand.placement(flags, bundle, null).key())
                     : ShimEndpoint.at(address);
             if (!endpoint.path().startsWith(ShimEndpoint.socketDir()) || endpoint.isServing()) {
                 return;

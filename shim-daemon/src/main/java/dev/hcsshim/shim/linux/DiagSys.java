@@ -10,7 +10,7 @@ import java.io.IOException;
 /** The few Linux calls the diag service needs beyond {@link LibC}: ptys and the new mount API. */
 final class DiagSys {
     interface Pty extends Library {
-        Pty INSTANCE = Native.load(LibC.LIBRARY, Pty.class);
+        Pty INSTANCE = LibC.loadLibc(Pty.class);
 
         int posix_openpt(int flags) throws LastErrorException;
 

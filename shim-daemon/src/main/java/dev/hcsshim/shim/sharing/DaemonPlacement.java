@@ -25,19 +25,20 @@ public record DaemonPlacement(String key, boolean shared, Duration idleExit) {
      * (null when containerd passed none: {@code start} then needs no protobuf at all).
      */
     public static DaemonPlacement of(String id, Map<String, String> annotations, Options options, String buildId) {
-        Duration idle = options == null ? Duration.ZERO : Duration.ofSeconds(Integer.toUnsignedLong(options.getDaemonIdleExitSeconds()));
+        // The default instance says nothing either; asking it for its annotation map would build the
+        // options' descriptors, milliseconds of every start.
+        boolean given = options != null && options != Options.getDefaultInstance();
+        Duration idle = given ? Duration.ofSeconds(Integer.toUnsignedLong(options.getDaemonIdleExitSeconds())) : Duration.ZERO;
         String group = nonEmpty(annotations.get(TaskGrouping.GROUP_ANNOTATION));
         String sandbox = nonEmpty(annotations.get(TaskGrouping.SANDBOX_ANNOTATION));
         String scope = nonEmpty(annotations.get(SCOPE_ANNOTATION));
         if (scope == null && group != null) {
             scope = "group";
         }
-        if (scope == null && options != null && options.getDaemonScope() != DaemonScope.DAEMON_SCOPE_DEFAULT) {
+        if (scope == null && given && options.getDaemonScope() != DaemonScope.DAEMON_SCOPE_DEFAULT) {
             scope = options.getDaemonScope().name();
         }
-        // (the default instance has no annotations; asking it would build the options' descriptors,
-        // milliseconds of every start when containerd passes no options)
-        if (scope == null && options != null && options != Options.getDefaultInstance()) {
+        if (scope == null && given) {
             scope = nonEmpty(options.getDefaultContainerAnnotationsMap().get(SCOPE_ANNOTATION));
         }
         if (scope == null) {
