@@ -45,7 +45,26 @@ final class ShimHarness implements AutoCloseable {
      * executable reads too) and more environment for containerd and so its shims.
      */
     static ShimHarness start(String namespace, String shimOptions, java.util.Map<String, String> env) throws IOException {
-        Path dist = Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath().normalize();
+        return start(namespace, shimOptions, env, b -> b);
+    }
+
+    /**
+     * With containerd's CRI plugin on (namespace {@code k8s.io}, handlers {@code runhcs} and
+     * {@code runc}: {@link PrivateContainerd.Builder#cri}); import {@code sandboxImage} before
+     * running a pod.
+     */
+    static ShimHarness startCri(String sandboxImage) throws IOException {
+        return start(PrivateContainerd.CRI_NAMESPACE, "", java.util.Map.of(), b -> b.cri(sandboxImage));
+    }
+
+    /** The distribution under test: {@code -Dhcsshim.dist}, else ../dist. */
+    static Path dist() {
+        return Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath().normalize();
+    }
+
+    private static ShimHarness start(String namespace, String shimOptions, java.util.Map<String, String> env,
+            java.util.function.UnaryOperator<PrivateContainerd.Builder> more) throws IOException {
+        Path dist = dist();
         if (!Files.isExecutable(dist.resolve("bin/containerd-shim-runhcs-v1"))) {
             throw new IllegalStateException("no shim in " + dist + "/bin: run `mvn package` (scripts/test.sh does)");
         }
@@ -60,7 +79,7 @@ final class ShimHarness implements AutoCloseable {
                 .debug(true)
                 .env("HCSSHIM_EXTRA_JVM_OPTS", ("-Dhcsshim.socket.dir=" + socketDir + " " + shimOptions).trim());
         env.forEach(builder::env);
-        PrivateContainerd containerd = builder.start();
+        PrivateContainerd containerd = more.apply(builder).start();
         return new ShimHarness(work, socketDir, rootfs, containerd);
     }
 
@@ -163,7 +182,7 @@ final class ShimHarness implements AutoCloseable {
         }
     }
 
-    private static boolean isSocket(Path p) {
+    static boolean isSocket(Path p) {
         try {
             return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
