@@ -1,10 +1,11 @@
 package dev.hcsshim.shim;
 
-import dev.hcsshim.shim.task.IdRules;
 import dev.hcsshim.shim.sharing.BuildIdentity;
 import dev.hcsshim.shim.sharing.DaemonLeases;
 import dev.hcsshim.shim.sharing.DaemonPlacement;
 import dev.hcsshim.shim.sharing.TaskGrouping;
+import dev.hcsshim.shim.task.IdRules;
+import dev.hcsshim.shim.task.RuntimeOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

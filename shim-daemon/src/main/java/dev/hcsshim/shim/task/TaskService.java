@@ -3,7 +3,6 @@ package dev.hcsshim.shim.task;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.hcsshim.process.ExitStatus;
 import dev.hcsshim.proto.events.TaskCheckpointed;
@@ -514,8 +513,8 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             return defaultOptions;
         }
         try {
-            return TypeUrls.unpack(req.getOptions(), Options.getDefaultInstance());
-        } catch (InvalidProtocolBufferException e) {
+            return RuntimeOptions.of(req.getOptions());
+        } catch (IllegalArgumentException e) {
             throw Errdefs.invalidArgument("runtime options of task %s: %s", req.getId(), e.getMessage());
         }
     }

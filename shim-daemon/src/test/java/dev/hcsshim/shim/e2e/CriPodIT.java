@@ -124,6 +124,28 @@ class CriPodIT {
         assertEquals("", shimdiag("list"), "no shim listed");
     }
 
+    @Test
+    void aHandlersOptionsFileChoosesOneDaemonForTheNamespace() throws Exception {
+        Path logDir = h.work.resolve("shared-logs");
+        String a = cri.runPodSandbox(CriClient.hostNetworkPod("shared-a", UUID.randomUUID().toString(), logDir),
+                PrivateContainerd.CRI_HANDLER_RUNHCS_SHARED);
+        String b = cri.runPodSandbox(CriClient.hostNetworkPod("shared-b", UUID.randomUUID().toString(), logDir),
+                PrivateContainerd.CRI_HANDLER_RUNHCS_SHARED);
+        assertEquals(1, daemonPids().size(), "two pods, one daemon (DaemonScope = \"namespace\" in the handler's file): " + allShims());
+        List<String> listed = shimdiag("list").lines().toList();
+        assertEquals(1, listed.size(), "one live shim: " + listed);
+        assertEquals(Set.of(a, b), Set.copyOf(Arrays.asList(listed.getFirst().split("\t")[1].split(","))),
+                "the daemon serves both sandboxes: " + listed);
+
+        for (String sandbox : List.of(a, b)) {
+            cri.stopPodSandbox(sandbox);
+            cri.removePodSandbox(sandbox);
+        }
+        ShimHarness.await("the namespace's daemon to exit", BOUND, () -> allShims().isEmpty());
+        assertEquals(List.of(), sockets(), "no socket left in " + h.socketDir);
+        assertEquals(List.of(), ShimHarness.mountsUnder(h.work), "no mount left under " + h.work);
+    }
+
     /** Our daemons of this containerd (not their short-lived start processes). */
     private static List<Long> daemonPids() {
         return h.liveShims().stream().map(ProcessHandle::pid).sorted().toList();

@@ -128,10 +128,37 @@ class ShimProgramIT {
         assertTrue(garbage.stderr().contains("malformed runtime options"), garbage.stderr());
         assertEquals("", garbage.out());
 
-        CtrResult foreign = h.ctr(h.runArgs(List.of("--rm", "--runtime-config-path", "/etc/hostname"), "foreign-opts", "/bin/true"));
-        assertNotEquals(0, foreign.exitCode());
-        assertTrue(foreign.stderr().contains("unsupported runtime options type runtimeoptions.v1.Options"), foreign.stderr());
-        assertTrue(h.liveShims().stream().noneMatch(p -> p.info().commandLine().orElse("").contains("foreign-opts")));
+        // ctr --runtime-config-path hands us runtimeoptions.v1.Options naming the file, as CRI does on Linux
+        Path typo = h.work.resolve("typo-options.toml");
+        Files.writeString(typo, "DaemonScop = \"namespace\"\n");
+        CtrResult unknown = h.ctr(h.runArgs(List.of("--rm", "--runtime-config-path", typo.toString()), "typo-opts", "/bin/true"));
+        assertNotEquals(0, unknown.exitCode());
+        assertTrue(unknown.stderr().contains("runtime options file " + typo + ": unknown option DaemonScop"), unknown.stderr());
+        CtrResult notToml = h.ctr(h.runArgs(List.of("--rm", "--runtime-config-path", "/proc/self/status"), "foreign-opts", "/bin/true"));
+        assertNotEquals(0, notToml.exitCode());
+        assertTrue(notToml.stderr().contains("runtime options file /proc/self/status are not valid TOML"), notToml.stderr());
+        assertTrue(h.liveShims().stream().noneMatch(p -> p.info().commandLine().orElse("").matches(".*(typo|foreign)-opts.*")));
+    }
+
+    @Test
+    void aRuntimeOptionsFileChoosesTheDaemonScope() throws Exception {
+        Path options = h.work.resolve("shared-options.toml");
+        Files.writeString(options, """
+                # the handler's options, as containerd's CRI plugin passes them on Linux
+                DaemonScope = "namespace"
+                DefaultContainerAnnotations = { "example.com/owner" = "tests" }
+                """);
+        List<String> withOptions = List.of("-d", "--runtime-config-path", options.toString());
+        h.ctr(h.runArgs(withOptions, "ns-a", "/bin/sleep", "1000")).requireOk();
+        h.ctr(h.runArgs(withOptions, "ns-b", "/bin/sleep", "1000")).requireOk();
+        Path state = h.containerd.workDir().resolve("state/io.containerd.runtime.v2.task/program-it");
+        assertEquals(Files.readString(state.resolve("ns-a/address")), Files.readString(state.resolve("ns-b/address")));
+        assertEquals(0, h.liveShims().stream().filter(p -> p.info().commandLine().orElse("").contains(" -id ns-b ")).count(),
+                "ns-b joined ns-a's daemon");
+        h.remove("ns-a");
+        h.remove("ns-b");
+        ShimHarness.await("the namespace's daemon to exit", Duration.ofSeconds(30),
+                () -> h.liveShims().stream().noneMatch(p -> p.info().commandLine().orElse("").contains(" -id ns-a ")));
     }
 
     @Test
