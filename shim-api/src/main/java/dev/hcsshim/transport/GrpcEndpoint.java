@@ -24,15 +24,17 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcEndpoint implements AutoCloseable {
     private final Server server;
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final ExecutorService ownedExecutor;
     private final PipeAddress.UnixSocket address;
     private final PeerCredentialGuard guard;
     private final Object socketIdentity;
 
-    private GrpcEndpoint(Server server, EventLoopGroup group, ExecutorService ownedExecutor,
+    private GrpcEndpoint(Server server, EventLoopGroup group, boolean ownsGroup, ExecutorService ownedExecutor,
                          PipeAddress.UnixSocket address, PeerCredentialGuard guard) {
         this.server = server;
         this.group = group;
+        this.ownsGroup = ownsGroup;
         this.ownedExecutor = ownedExecutor;
         this.address = address;
         this.guard = guard;
@@ -48,6 +50,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         private UnixSockets.Access access = UnixSockets.Access.OWNER_ONLY;
         private PeerCredentialGuard guard;
         private Executor executor;
+        private EventLoopGroup ioLoop;
 
         private Builder(PipeAddress.UnixSocket address) { this.address = address; }
 
@@ -58,11 +61,14 @@ public final class GrpcEndpoint implements AutoCloseable {
         public Builder access(UnixSockets.Access a) { this.access = a; return this; }
         public Builder guard(PeerCredentialGuard g) { this.guard = g; return this; }
         public Builder executor(Executor e) { this.executor = e; return this; }
+        /** Serves on the caller's epoll group instead of one of its own; shutdown leaves it running. */
+        public Builder ioLoop(EventLoopGroup group) { this.ioLoop = group; return this; }
 
         public GrpcEndpoint start() throws IOException {
             PeerCredentialGuard g = guard != null ? guard : PeerCredentialGuard.sameUser();
             UnixSockets.prepare(address.path(), access);
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+            boolean ownsGroup = ioLoop == null;
+            EventLoopGroup group = !ownsGroup ? ioLoop : new MultiThreadIoEventLoopGroup(1,
                     Thread.ofPlatform().name("grpc-io-", 0).daemon().factory(), EpollIoHandler.newFactory());
             ExecutorService owned = executor == null
                     ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-call-", 0).factory()) : null;
@@ -84,11 +90,11 @@ public final class GrpcEndpoint implements AutoCloseable {
                 UnixSockets.finish(address.path(), access);
             } catch (IOException | RuntimeException e) {
                 server.shutdownNow();
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
+                if (ownsGroup) group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
                 if (owned != null) owned.shutdownNow();
                 throw e;
             }
-            return new GrpcEndpoint(server, group, owned, address, g);
+            return new GrpcEndpoint(server, group, ownsGroup, owned, address, g);
         }
     }
 
@@ -110,7 +116,7 @@ public final class GrpcEndpoint implements AutoCloseable {
             server.shutdownNow();
             clean = false;
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (ownsGroup) group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         if (ownedExecutor != null) ownedExecutor.shutdownNow();
         UnixSockets.removeIfSame(address.path(), socketIdentity);
         return clean;

@@ -48,26 +48,32 @@ public final class TtrpcClient implements AutoCloseable {
 
     private final DomainSocketAddress address;
     private final EventLoopGroup group;
+    /** Whether {@link #group} is this client's own (shut down on close) or the caller's. */
+    private final boolean ownsGroup;
     private final ExecutorService callbacks;
     private Connection connection; // guarded by this
     private boolean closed;
 
-    private TtrpcClient(Path socket) {
+    private TtrpcClient(Path socket, EventLoopGroup ioLoop) {
         this.address = new DomainSocketAddress(socket.toString());
-        this.group = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("ttrpc-client-io-", 0).daemon().factory(),
-                EpollIoHandler.newFactory());
+        this.ownsGroup = ioLoop == null;
+        this.group = ioLoop != null ? ioLoop : new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("ttrpc-client-io-", 0).daemon().factory(), EpollIoHandler.newFactory());
         this.callbacks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ttrpc-client-cb-", 0).factory());
     }
 
     /** A client for the socket at {@code socket}; nothing is dialled until the first call. */
-    public static TtrpcClient forSocket(Path socket) { return new TtrpcClient(socket); }
+    public static TtrpcClient forSocket(Path socket) { return new TtrpcClient(socket, null); }
+
+    /** The same, on the caller's epoll group (which it keeps owning: close leaves it running). */
+    public static TtrpcClient forSocket(Path socket, EventLoopGroup ioLoop) { return new TtrpcClient(socket, ioLoop); }
 
     /** A client for {@code unix:///path} or a bare absolute path (the form of {@code TTRPC_ADDRESS}). */
     public static TtrpcClient forAddress(String address) {
         String s = address.trim();
         if (s.startsWith("unix://")) s = s.substring("unix://".length());
         if (!s.startsWith("/")) throw new IllegalArgumentException("not a unix socket address: " + address);
-        return new TtrpcClient(Path.of(s));
+        return new TtrpcClient(Path.of(s), null);
     }
 
     public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, Map<String, String> metadata,
@@ -185,7 +191,7 @@ public final class TtrpcClient implements AutoCloseable {
             connection = null;
         }
         if (conn != null) conn.channel.close().awaitUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (ownsGroup) group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         callbacks.shutdown();
     }
 

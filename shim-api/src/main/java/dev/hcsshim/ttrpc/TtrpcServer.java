@@ -65,6 +65,8 @@ public final class TtrpcServer implements AutoCloseable {
     private final Transport transport;
     private final PartialFrameBudget partialFrameBudget;
     private final Duration partialFrameStallTimeout;
+    /** An epoll group the caller owns and shares (see {@link Builder#ioLoop}); null: the server makes its own. */
+    private final EventLoopGroup sharedIoLoop;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<TtrpcServerCall<?, ?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object inFlightLock = new Object();
@@ -85,6 +87,7 @@ public final class TtrpcServer implements AutoCloseable {
         this.transport = b.transport;
         this.partialFrameBudget = b.partialFrameBudget != null ? b.partialFrameBudget : PartialFrameBudget.forThisJvm();
         this.partialFrameStallTimeout = b.partialFrameStallTimeout;
+        this.sharedIoLoop = b.ioLoop;
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
@@ -106,6 +109,7 @@ public final class TtrpcServer implements AutoCloseable {
         private Transport transport = Transport.AUTO;
         private PartialFrameBudget partialFrameBudget;
         private Duration partialFrameStallTimeout = Duration.ofSeconds(30);
+        private EventLoopGroup ioLoop;
 
         public Builder addService(BindableService service) { return addService(service.bindService()); }
 
@@ -126,6 +130,11 @@ public final class TtrpcServer implements AutoCloseable {
         /** How long an incomplete frame may make no progress before its connection is closed (default 30 s). */
         public Builder partialFrameStallTimeout(Duration timeout) { this.partialFrameStallTimeout = timeout; return this; }
 
+        /**
+         * Serves on this epoll group instead of one of its own (one I/O thread for a process's
+         * servers and clients); the server never shuts it down. Epoll transport only.
+         */
+        public Builder ioLoop(EventLoopGroup group) { this.ioLoop = group; return this; }
         public TtrpcServer build() { return new TtrpcServer(this); }
     }
 
@@ -140,8 +149,9 @@ public final class TtrpcServer implements AutoCloseable {
         if (serverChannel != null) throw new IllegalStateException("already started");
         // Linux: native epoll (it can read SO_PEERCRED). Elsewhere (Windows, where named pipes
         // are bridged onto a private unix socket) or when asked: the JDK's unix sockets via NIO.
-        boolean epoll = transport == Transport.EPOLL || transport == Transport.AUTO && Epoll.isAvailable();
-        group = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("ttrpc-io-", 0).daemon().factory(),
+        boolean epoll = sharedIoLoop != null || transport == Transport.EPOLL || transport == Transport.AUTO && Epoll.isAvailable();
+        group = sharedIoLoop != null ? sharedIoLoop : new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("ttrpc-io-", 0).daemon().factory(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         if (!epoll && address instanceof DomainSocketAddress d) {
             address = UnixDomainSocketAddress.of(d.path());
@@ -165,7 +175,7 @@ public final class TtrpcServer implements AutoCloseable {
         try {
             serverChannel = b.bind(address).sync().channel();
         } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
+            if (group != sharedIoLoop) group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
             group = null;
             throw e;
         }
@@ -214,7 +224,7 @@ public final class TtrpcServer implements AutoCloseable {
             call.cancel(Status.UNAVAILABLE.withDescription("server shutting down"));
         }
         connections.close().awaitUninterruptibly();
-        if (g != null) g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (g != null && g != sharedIoLoop) g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         if (ownedExecutor != null) ownedExecutor.shutdownNow();
         return clean;
     }

@@ -71,6 +71,49 @@ class GrpcEndpointTest {
     }
 
     @Test
+    void aServerAClientAndAGrpcEndpointShareTheCallersIoLoop() throws Exception {
+        java.util.List<Thread> ioThreadsBefore = ioThreads();
+        EventLoopGroup shared = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shared-io").factory(),
+                EpollIoHandler.newFactory());
+        try {
+            var def = new TestService().definition();
+            GrpcEndpoint g = GrpcEndpoint.builder(new PipeAddress.UnixSocket(tmp.resolve("g2.sock"))).addService(def)
+                    .ioLoop(shared).start();
+            TtrpcEndpoint t = TtrpcEndpoint.listen(TtrpcServer.builder().addService(def).ioLoop(shared).build(),
+                    new PipeAddress.UnixSocket(tmp.resolve("t2.sock")), UnixSockets.Access.OWNER_ONLY);
+            TtrpcClient c = TtrpcClient.forSocket(tmp.resolve("t2.sock"), shared);
+            ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(tmp.resolve("g2.sock").toString()))
+                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+            try {
+                assertEquals("echo:t", c.blockingCall(TestService.ECHO, StringValue.of("t"), null, Duration.ofSeconds(10)).getValue());
+                assertEquals("echo:g", ClientCalls.blockingUnaryCall(ch, TestService.ECHO,
+                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("g")).getValue());
+                // all three did their I/O on the one thread they were given: no loop thread of their own
+                assertEquals(java.util.List.of(), ioThreads().stream().filter(th -> !ioThreadsBefore.contains(th)).toList());
+                assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(th -> th.getName().equals("shared-io")));
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                c.close();
+                t.close();
+                g.close();
+            }
+            assertFalse(shared.isShuttingDown(), "the caller's loop is the caller's to shut down");
+            try (TtrpcClient again = TtrpcClient.forSocket(tmp.resolve("t.sock"), shared)) {
+                assertEquals("echo:still", again.blockingCall(TestService.ECHO, StringValue.of("still"), null,
+                        Duration.ofSeconds(10)).getValue(), "the loop still serves its other users");
+            }
+        } finally {
+            shared.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The event loop threads servers, clients and endpoints start when given no loop. */
+    private static java.util.List<Thread> ioThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ttrpc-io-")
+                || t.getName().startsWith("ttrpc-client-io-") || t.getName().startsWith("grpc-io-")).toList();
+    }
+
+    @Test
     void servesTheServiceAndItsAlias() {
         assertEquals("echo:a", grpcCall(TestService.ECHO, "a", null).getValue());
         assertEquals("echo:b", grpcCall(renamed(TestService.ECHO), "b", null).getValue());

@@ -21,6 +21,10 @@ import dev.hcsshim.ttrpc.StatusMapper;
 import dev.hcsshim.ttrpc.TtrpcServer;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +58,8 @@ final class ServeCommand {
     private TtrpcEndpoint ttrpc;
     private GrpcEndpoint grpc;
     private EventPublisher events;
+    /** One epoll I/O thread for the ttrpc server, the event client and the gRPC endpoint (Linux; else null). */
+    private EventLoopGroup ioLoop;
     private ShimEndpoint endpoint;
     private List<ServerServiceDefinition> services;
     private ExecutorService executor;
@@ -129,7 +136,11 @@ final class ServeCommand {
         if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
-        events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")));
+        if (Epoll.isAvailable()) {
+            ioLoop = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shim-io").daemon().factory(),
+                    EpollIoHandler.newFactory());
+        }
+        events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), ioLoop);
         phases.mark("placement+events");
         TaskBackend backend = platform.taskBackend();
         phases.mark("backend");
@@ -141,7 +152,7 @@ final class ServeCommand {
 
         // Handlers block on runtime commands; virtual threads keep that cheap.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        TtrpcServer.Builder server = TtrpcServer.builder().executor(executor)
+        TtrpcServer.Builder server = TtrpcServer.builder().executor(executor).ioLoop(ioLoop)
                 .intercept(StatusMapper.interceptor())
                 .intercept(Namespaces.interceptor());
         services.forEach(server::addService);
@@ -177,6 +188,7 @@ final class ServeCommand {
     private void startSecondaryEndpoints() throws IOException {
         GrpcEndpoint.Builder g = GrpcEndpoint.builder(new PipeAddress.UnixSocket(endpoint.grpcPath()))
                 .executor(executor)
+                .ioLoop(ioLoop)
                 .access(UnixSockets.Access.OWNER_ONLY)
                 .intercept(StatusMapper.interceptor())
                 .intercept(Namespaces.interceptor());
@@ -246,6 +258,9 @@ final class ServeCommand {
             }
             if (events != null) {
                 events.flushAndClose(Duration.ofSeconds(3));
+            }
+            if (ioLoop != null) {
+                ioLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             }
             if (endpoint != null && !unlinked) {
                 // The endpoints removed their own sockets; the info file is ours.

@@ -8,6 +8,7 @@ import dev.hcsshim.proto.services.events.v1.ForwardRequest;
 import dev.hcsshim.shim.task.EventSink;
 import dev.hcsshim.shim.task.TypeUrls;
 import dev.hcsshim.ttrpc.TtrpcClient;
+import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,9 +46,17 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     /** Publishes to {@code ttrpcAddress} (containerd's TTRPC_ADDRESS, a unix socket path). */
     public EventPublisher(String namespace, Path ttrpcAddress) {
+        this(namespace, ttrpcAddress, null);
+    }
+
+    /**
+     * The same, its connection on the caller's epoll group ({@code ioLoop}, null for one of its
+     * own). The sender blocks only on the queue and on containerd's answers: a virtual thread.
+     */
+    public EventPublisher(String namespace, Path ttrpcAddress, EventLoopGroup ioLoop) {
         this.namespace = namespace;
-        this.client = TtrpcClient.forSocket(ttrpcAddress);
-        this.sender = Thread.ofPlatform().daemon().name("event-publisher").stackSize(256 * 1024).start(this::run);
+        this.client = TtrpcClient.forSocket(ttrpcAddress, ioLoop);
+        this.sender = Thread.ofVirtual().name("event-publisher").start(this::run);
     }
 
     @Override
