@@ -85,14 +85,16 @@ final class ServeCommand {
         byte[] rawOptions = System.in.readAllBytes();
         platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         phases.mark("detach");
+        // No options (ctr's default) stay null: their default instance would build runhcs.proto's
+        // descriptors, a few ms and ~50 image-heap page faults before serving, for nothing.
         Options options;
         try {
-            options = RuntimeOptions.parse(rawOptions);
+            options = rawOptions.length == 0 ? null : RuntimeOptions.parse(rawOptions);
         } catch (IllegalArgumentException e) {
             ready.println("ERR " + e.getMessage());
             return 1;
         }
-        String level = flags.debug() ? "debug" : options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
+        String level = flags.debug() ? "debug" : options == null || options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
         System.setProperty("hcsshim.log.level", level);
         log = LoggerFactory.getLogger(ServeCommand.class);
         phases.mark("options+logging");

@@ -83,6 +83,7 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
     private final String namespace;
     private final TaskBackend backend;
     private final EventSink events;
+    /** The handler's options from {@code start}; null when containerd passed none. */
     private final Options defaultOptions;
     private final Runnable onShutdown;
     private final Map<String, ShimTask> tasks = new ConcurrentHashMap<>();
