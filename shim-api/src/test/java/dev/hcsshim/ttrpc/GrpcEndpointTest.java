@@ -23,6 +23,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,7 +73,7 @@ class GrpcEndpointTest {
 
     @Test
     void aServerAClientAndAGrpcEndpointShareTheCallersIoLoop() throws Exception {
-        java.util.List<Thread> ioThreadsBefore = ioThreads();
+        List<Thread> ioThreadsBefore = ioThreads();
         EventLoopGroup shared = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shared-io").factory(),
                 EpollIoHandler.newFactory());
         try {
@@ -89,7 +90,7 @@ class GrpcEndpointTest {
                 assertEquals("echo:g", ClientCalls.blockingUnaryCall(ch, TestService.ECHO,
                         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("g")).getValue());
                 // all three did their I/O on the one thread they were given: no loop thread of their own
-                assertEquals(java.util.List.of(), ioThreads().stream().filter(th -> !ioThreadsBefore.contains(th)).toList());
+                assertEquals(List.of(), ioThreads().stream().filter(th -> !ioThreadsBefore.contains(th)).toList());
                 assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(th -> th.getName().equals("shared-io")));
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -108,7 +109,7 @@ class GrpcEndpointTest {
     }
 
     /** The event loop threads servers, clients and endpoints start when given no loop. */
-    private static java.util.List<Thread> ioThreads() {
+    private static List<Thread> ioThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ttrpc-io-")
                 || t.getName().startsWith("ttrpc-client-io-") || t.getName().startsWith("grpc-io-")).toList();
     }

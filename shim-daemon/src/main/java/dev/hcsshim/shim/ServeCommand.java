@@ -85,11 +85,9 @@ final class ServeCommand {
         byte[] rawOptions = System.in.readAllBytes();
         platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         phases.mark("detach");
-        // No options (ctr's default) stay null: their default instance would build runhcs.proto's
-        // descriptors, a few ms and ~50 image-heap page faults before serving, for nothing.
         Options options;
         try {
-            options = rawOptions.length == 0 ? null : RuntimeOptions.parse(rawOptions);
+            options = RuntimeOptions.parseIfGiven(rawOptions);
         } catch (IllegalArgumentException e) {
             ready.println("ERR " + e.getMessage());
             return 1;

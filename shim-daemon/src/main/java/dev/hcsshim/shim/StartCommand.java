@@ -46,8 +46,7 @@ final class StartCommand {
             IdRules.requireValid("id", flags.id());
             byte[] options = System.in.readAllBytes();
             Path bundle = flags.bundleDir();
-            // No options (the usual case): no protobuf in this short process.
-            DaemonPlacement placement = placement(flags, bundle, options.length == 0 ? null : RuntimeOptions.parse(options));
+            DaemonPlacement placement = placement(flags, bundle, RuntimeOptions.parseIfGiven(options));
             ShimEndpoint endpoint = flags.socket().isEmpty()
                     ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                     : ShimEndpoint.at(flags.socket());

@@ -27,6 +27,15 @@ public final class RuntimeOptions {
         }
     }
 
+    /**
+     * The same, but null when containerd passed nothing (ctr's default): the default instance
+     * would build runhcs.proto's descriptors, milliseconds and ~50 image-heap page faults of a
+     * process containerd is waiting for, for nothing.
+     */
+    public static Options parseIfGiven(byte[] raw) {
+        return raw.length == 0 ? null : parse(raw);
+    }
+
     /** The same, already read as an Any. */
     public static Options of(Any any) {
         try {

@@ -36,6 +36,11 @@ final class TomlRuntimeOptions {
 
     private TomlRuntimeOptions() {}
 
+    /** Built on first use: only CRI on Linux passes options this way (then with every Create). */
+    private static final class Toml {
+        static final TomlMapper MAPPER = new TomlMapper();
+    }
+
     static Options parse(dev.hcsshim.proto.runtimeoptions.Options wrapper) {
         String type = wrapper.getTypeUrl();
         String ours = Options.getDescriptor().getFullName();
@@ -67,7 +72,7 @@ final class TomlRuntimeOptions {
     static Options fromToml(String toml, String source) {
         JsonNode root;
         try {
-            root = new TomlMapper().readTree(toml);
+            root = Toml.MAPPER.readTree(toml);
         } catch (JacksonException e) {
             throw new IllegalArgumentException(source + " are not valid TOML: " + e.getOriginalMessage());
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.fixtures.PrivateContainerd;
 import dev.hcsshim.fixtures.PrivateContainerd.CtrResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -163,7 +164,7 @@ class DensityIT {
             ShimHarness.await(id + " to disappear", Duration.ofSeconds(30), () -> h.taskStatus(id).isEmpty());
             int pid = inits.get(id);
             ShimHarness.await(id + "'s init to be gone", Duration.ofSeconds(30),
-                    () -> ProcessHandle.of(pid).map(p -> !p.isAlive() || ShimHarness.isZombie(pid)).orElse(true));
+                    () -> ProcessHandle.of(pid).map(p -> !p.isAlive() || PrivateContainerd.isZombie(pid)).orElse(true));
             Path state = Path.of("/run/containerd/runhcs-runc", NS, id);
             ShimHarness.await(id + "'s runtime state to be removed", Duration.ofSeconds(30), () -> !Files.exists(state));
             h.ctr("container", "delete", id).requireOk();

@@ -3,6 +3,7 @@ package dev.hcsshim.shim.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hcsshim.fixtures.PrivateContainerd;
 import dev.hcsshim.fixtures.PrivateContainerd.CtrResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ class RecoveryIT {
         ShimHarness.await("the task to disappear", Duration.ofSeconds(30), () -> h.taskStatus("victim").isEmpty());
         // containerd runs our delete: it removes the runtime state and kills what is left.
         ShimHarness.await("the container's init to be gone", Duration.ofSeconds(30),
-                () -> ProcessHandle.of(initPid).map(p -> !p.isAlive() || ShimHarness.isZombie(initPid)).orElse(true));
+                () -> ProcessHandle.of(initPid).map(p -> !p.isAlive() || PrivateContainerd.isZombie(initPid)).orElse(true));
         ShimHarness.await("runc state to be removed", Duration.ofSeconds(30), () -> !Files.exists(runcState));
         // it was the namespace's only container: no empty state directory stays behind
         ShimHarness.await("the namespace's runc state directory to go", Duration.ofSeconds(30), () -> !Files.exists(runcState.getParent()));

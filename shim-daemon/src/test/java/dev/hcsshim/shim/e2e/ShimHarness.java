@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -37,14 +39,14 @@ final class ShimHarness implements AutoCloseable {
     }
 
     static ShimHarness start(String namespace) throws IOException {
-        return start(namespace, "", java.util.Map.of());
+        return start(namespace, "", Map.of());
     }
 
     /**
      * With more {@code -D} options for the shims ({@code HCSSHIM_EXTRA_JVM_OPTS}, which the native
      * executable reads too) and more environment for containerd and so its shims.
      */
-    static ShimHarness start(String namespace, String shimOptions, java.util.Map<String, String> env) throws IOException {
+    static ShimHarness start(String namespace, String shimOptions, Map<String, String> env) throws IOException {
         return start(namespace, shimOptions, env, b -> b);
     }
 
@@ -54,7 +56,7 @@ final class ShimHarness implements AutoCloseable {
      * running a pod.
      */
     static ShimHarness startCri(String sandboxImage) throws IOException {
-        return start(PrivateContainerd.CRI_NAMESPACE, "", java.util.Map.of(), b -> b.cri(sandboxImage));
+        return start(PrivateContainerd.CRI_NAMESPACE, "", Map.of(), b -> b.cri(sandboxImage));
     }
 
     /** The distribution under test: {@code -Dhcsshim.dist}, else ../dist. */
@@ -62,8 +64,8 @@ final class ShimHarness implements AutoCloseable {
         return Path.of(System.getProperty("hcsshim.dist", "../dist")).toAbsolutePath().normalize();
     }
 
-    private static ShimHarness start(String namespace, String shimOptions, java.util.Map<String, String> env,
-            java.util.function.UnaryOperator<PrivateContainerd.Builder> more) throws IOException {
+    private static ShimHarness start(String namespace, String shimOptions, Map<String, String> env,
+            UnaryOperator<PrivateContainerd.Builder> more) throws IOException {
         Path dist = dist();
         if (!Files.isExecutable(dist.resolve("bin/containerd-shim-runhcs-v1"))) {
             throw new IllegalStateException("no shim in " + dist + "/bin: run `mvn package` (scripts/test.sh does)");
@@ -163,11 +165,8 @@ final class ShimHarness implements AutoCloseable {
 
     /** Daemons started for this harness that are still alive (zombies do not count), JVM or native. */
     List<ProcessHandle> liveShims() {
-        String marker = containerd.address().toString();
-        return ProcessHandle.allProcesses()
-                .filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.endsWith(" serve")).orElse(false))
-                .filter(h -> !isZombie(h.pid()))
+        return containerd.shimProcesses().stream()
+                .filter(h -> h.info().commandLine().map(c -> c.endsWith(" serve")).orElse(false))
                 .toList();
     }
 
@@ -188,15 +187,6 @@ final class ShimHarness implements AutoCloseable {
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
         } catch (IOException e) {
             return false; // gone meanwhile
-        }
-    }
-
-    static boolean isZombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException e) {
-            return true; // gone
         }
     }
 
