@@ -81,6 +81,7 @@ clear_all
 for rt in $RUNTIMES; do
   for n in $(seq 10); do ctr_ run -d $(run_args $rt) mem-$(short $rt)-$n /bin/sleep 100000 </dev/null; done
 done
+settle
 rss_runhcs=$(shim_mem_kb "$OURS" Rss)
 rss_runc=$(shim_mem_kb "$RUNC" Rss)
 pss_runhcs=$(shim_mem_kb "$OURS" Pss)
@@ -90,6 +91,7 @@ clear_all
 for n in $(seq 10); do
   ctr_ run -d --annotation io.containerd.runhcs.v1.group=pod $(run_args io.containerd.runhcs.v1) grp-$n /bin/sleep 100000 </dev/null
 done
+settle
 rss_grouped=$(shim_mem_kb "$OURS" Rss)
 pss_grouped=$(shim_mem_kb "$OURS" Pss)
 

@@ -23,12 +23,14 @@ declare -A mem
 for count in 10 100; do
   echo "memory with $count sleeping containers..." >&2
   start_n io.containerd.runhcs.v1 "$SHARED" "ours$count" "$count"
+  settle
   [ "$(shim_pids "$OURS" | wc -l)" = 1 ] || { echo "expected one runhcs daemon" >&2; exit 1; }
   mem[ours,$count,Rss]=$(shim_mem_kb "$OURS" Rss); mem[ours,$count,Pss]=$(shim_mem_kb "$OURS" Pss)
   mem[ours,$count,threads]=$(awk '/^Threads:/ {print $2}' "/proc/$(shim_pids "$OURS")/status")
   mem[ours,$count,fds]=$(ls "/proc/$(shim_pids "$OURS")/fd" | wc -l)
   clear_all
   start_n io.containerd.runc.v2 "" "runc$count" "$count"
+  settle
   mem[runc,$count,Rss]=$(shim_mem_kb "$RUNC" Rss); mem[runc,$count,Pss]=$(shim_mem_kb "$RUNC" Pss)
   clear_all
 done

@@ -29,6 +29,9 @@ shim_mem_kb() {
   done
   echo "$total"
 }
+# Memory is measured settled, for both shims alike: a runhcs daemon lets go of the pages its
+# start-up mapped 2 s after it serves (LinuxPlatform.SETTLE).
+settle() { sleep 3; }
 # Kills and deletes every task and container, then waits for their shims to be gone.
 clear_all() {
   local id

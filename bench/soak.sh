@@ -10,6 +10,7 @@ execs=${1:-1000}
 . "$top/bench/lib.sh"
 
 ctr_ run -d $(run_args io.containerd.runhcs.v1) soak /bin/sleep 100000 </dev/null
+settle
 pid=$(shim_pids "$OURS")
 [ "$(echo "$pid" | wc -w)" = 1 ] || { echo "expected one runhcs daemon, got: $pid" >&2; exit 1; }
 

@@ -128,6 +128,10 @@ public interface LibC extends Library {
     /** TIOCSWINSZ with a struct winsize (4 unsigned shorts: rows, cols, xpixel, ypixel). */
     int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 
+    int MADV_DONTNEED = 4;
+
+    int madvise(Pointer addr, long length, int advice) throws LastErrorException;
+
     int mount(String source, String target, String fstype, long flags, String data)
             throws LastErrorException;
 

@@ -7,6 +7,7 @@ import dev.hcsshim.shim.platform.Platform;
 import dev.hcsshim.shim.sharing.DaemonLeases;
 import dev.hcsshim.shim.sharing.DaemonLifetime;
 import dev.hcsshim.shim.sharing.DaemonPlacement;
+import dev.hcsshim.shim.sharing.DaemonLog;
 import dev.hcsshim.shim.sharing.LifetimeEvents;
 import dev.hcsshim.shim.task.RuntimeOptions;
 import dev.hcsshim.shim.task.TaskBackend;
@@ -117,6 +118,7 @@ final class ServeCommand {
         ready.println("OK " + published.address());
         platform.releaseStdout();
         phases.mark("ready");
+        platform.serving();
         log.debug("start-up: {}", phases);
         try {
             startSecondary();
@@ -145,7 +147,8 @@ final class ServeCommand {
         TaskBackend backend = platform.taskBackend();
         phases.mark("backend");
         DaemonLifetime lifetime = lifetime(placement);
-        TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime), options, lifetime::idle);
+        TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime,
+                new DaemonLog(flags.id(), (id, bundle) -> platform.logInto(bundle, flags.namespace(), id))), options, lifetime::idle);
         this.tasks = tasks;
         List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir(), platform.diagHost(backend)));
         phases.mark("services");

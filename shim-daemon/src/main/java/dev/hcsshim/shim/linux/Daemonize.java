@@ -2,7 +2,6 @@ package dev.hcsshim.shim.linux;
 
 import com.sun.jna.LastErrorException;
 import dev.hcsshim.linux.LibC;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Turning the freshly started {@code serve} process into a detached daemon (Linux). */
@@ -25,20 +24,33 @@ final class Daemonize {
         C.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         int devNull = C.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         C.dup2(devNull, 0);
-        if (Files.exists(logFifo)) {
-            try {
-                // Non-blocking open fails at once if nobody reads the FIFO (no containerd).
-                int fd = C.open(logFifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
-                C.fcntl(fd, LibC.F_SETFL, LibC.O_WRONLY);
-                C.dup2(fd, 2);
-                C.close(fd);
-            } catch (LastErrorException e) {
-                C.dup2(devNull, 2);
-            }
-        } else {
+        if (!logInto(logFifo)) {
             C.dup2(devNull, 2);
         }
         C.close(devNull);
+    }
+
+    /**
+     * Points stderr at {@code logFifo}; false (stderr unchanged) when nobody reads it. dup2 swaps
+     * the file under fd 2 at once, so a log line being written goes whole to one FIFO or the other.
+     */
+    static boolean logInto(Path logFifo) {
+        int fd;
+        try {
+            // Non-blocking open fails at once if nobody reads the FIFO (no containerd, or it let go).
+            fd = C.open(logFifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            return false;
+        }
+        try {
+            C.fcntl(fd, LibC.F_SETFL, LibC.O_WRONLY);
+            C.dup2(fd, 2);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        } finally {
+            C.close(fd);
+        }
     }
 
     /** After the readiness line: our stdout pipe to {@code start} is let go. */

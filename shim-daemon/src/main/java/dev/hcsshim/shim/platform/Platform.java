@@ -30,8 +30,17 @@ public interface Platform {
      */
     void detach(Path bundle, String namespace, String id);
 
+    /**
+     * Points the daemon's log at where containerd reads task {@code id}'s shim log (a shared
+     * daemon follows its live tasks); false when containerd no longer reads that one.
+     */
+    boolean logInto(Path bundle, String namespace, String id);
+
     /** After the readiness line: the stdout pipe {@code start} reads is let go. */
     void releaseStdout();
+
+    /** The daemon serves (after the readiness line): it may now trim what its start-up needed. */
+    void serving();
 
     /** The address containerd is told for a daemon whose ttrpc server listens on {@code ttrpcSocket}. */
     String address(Path ttrpcSocket, String namespace, String group);

@@ -13,28 +13,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Task events as the daemon's lifetime needs them, on their way to containerd: a created task
- * spent its start's lease; a deleted one leaves the {@link CleanedMarker} in its bundle. Events
- * are published from within the RPC, so both happen before containerd sees the answer.
+ * spent its start's lease; a deleted one leaves the {@link CleanedMarker} in its bundle, and the
+ * daemon's log follows the live tasks ({@link DaemonLog}). Events are published from within the
+ * RPC, so all this happens before containerd sees the answer.
  */
 public final class LifetimeEvents implements EventSink {
     private static final Logger log = LoggerFactory.getLogger(LifetimeEvents.class);
 
     private final EventSink next;
     private final DaemonLifetime lifetime;
+    private final DaemonLog daemonLog;
     private final Map<String, Path> bundles = new ConcurrentHashMap<>();
 
-    public LifetimeEvents(EventSink next, DaemonLifetime lifetime) {
+    public LifetimeEvents(EventSink next, DaemonLifetime lifetime, DaemonLog daemonLog) {
         this.next = next;
         this.lifetime = lifetime;
+        this.daemonLog = daemonLog;
     }
 
     @Override
     public void publish(String topic, Message event) {
         if (event instanceof TaskCreate created) {
-            bundles.put(created.getContainerId(), Path.of(created.getBundle()));
+            Path bundle = Path.of(created.getBundle());
+            bundles.put(created.getContainerId(), bundle);
             lifetime.taskCreated(created.getContainerId());
+            daemonLog.taskCreated(created.getContainerId(), bundle);
         } else if (event instanceof TaskDelete deleted) {
             Path bundle = bundles.remove(deleted.getContainerId());
+            daemonLog.taskDeleted(deleted.getContainerId());
             if (bundle != null) {
                 try {
                     CleanedMarker.mark(bundle);

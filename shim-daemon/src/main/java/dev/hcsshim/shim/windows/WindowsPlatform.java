@@ -70,6 +70,21 @@ public final class WindowsPlatform implements Platform {
         });
     }
 
+    @Override
+    public void serving() {
+        // nothing to trim: HCS runs the containers, and the JVM's memory is its own
+    }
+
+    /**
+     * Not yet: a daemon serves the log pipe of the task it was started for only, so a shared
+     * daemon's lines after that task's delete reach no reader (containerd dials each task's pipe;
+     * serving them all is future work).
+     */
+    @Override
+    public boolean logInto(Path bundle, String namespace, String id) {
+        return false;
+    }
+
     /** The pipe to {@code start} is left to close when {@code start} exits; nothing more is written to it. */
     @Override
     public void releaseStdout() {

@@ -2,8 +2,15 @@ package dev.hcsshim.shim.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hcsshim.linux.PageByPage;
+import java.util.ArrayList;
+import java.util.Optional;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,5 +105,41 @@ class NativeExecutableIT {
             assertEquals(List.of(), left.filter(Files::isRegularFile)
                     .filter(p -> p.getFileName().toString().matches("(?i).*(jna|netty|\\.so).*")).toList());
         }
+    }
+
+    @Test
+    void theDaemonMapsItsExecutablePageByPage() throws Exception {
+        Optional<PageByPage> supported = PageByPage.open();
+        assumeTrue(supported.isPresent(), "this kernel has no asynchronous userfaultfd write protection (Linux 6.7+)");
+        supported.get().close();
+        h.runDetached("pages", "/bin/sleep", "1000").requireOk();
+        long pid = daemonOf("pages").pid();
+        // smaps' VmFlags "uw": registered for userfaultfd write protection, where Linux maps no
+        // neighbours on a fault. Every mapping of the executable, code and image heap alike, once
+        // the daemon has settled (a moment after it serves).
+        String exe = SHIM.toRealPath().toString();
+        ShimHarness.await("every mapping of the executable registered", Duration.ofSeconds(30), () -> {
+            List<String> flags = vmFlagsOfMappings(pid, exe);
+            return flags.size() >= 3 && flags.stream().allMatch(f -> List.of(f.split(" ")).contains("uw"));
+        });
+        h.remove("pages");
+    }
+
+    /** The VmFlags of each of process {@code pid}'s mappings of {@code file}. */
+    private static List<String> vmFlagsOfMappings(long pid, String file) {
+        List<String> flags = new ArrayList<>();
+        boolean inFile = false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+                if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                    inFile = line.endsWith(" " + file);
+                } else if (inFile && line.startsWith("VmFlags:")) {
+                    flags.add(line.substring("VmFlags:".length()).trim());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return flags;
     }
 }

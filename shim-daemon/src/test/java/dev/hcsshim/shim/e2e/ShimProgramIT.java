@@ -198,6 +198,10 @@ class ShimProgramIT {
         h.remove("pod1-b");
         ShimHarness.await("the group's daemon to exit", Duration.ofSeconds(30),
                 () -> h.liveShims().stream().noneMatch(p -> p.info().commandLine().orElse("").contains(" -id pod1-a ")));
+        // containerd stopped reading pod1-a's log at its delete: what the daemon said after it
+        // reached containerd's log through pod1-b's.
+        ShimHarness.await("the daemon's lines after its first task's delete in containerd's log", Duration.ofSeconds(10),
+                () -> h.containerd.log().contains("deleted task pod1-b"));
     }
 
     @Test
