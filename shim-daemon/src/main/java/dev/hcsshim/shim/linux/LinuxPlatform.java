@@ -31,9 +31,10 @@ public final class LinuxPlatform implements Platform {
 
     /**
      * A native daemon lives long and touches its 47 MB executable sparsely, so once its first
-     * task's Create and Start are likely done it maps the executable page by page and lets go
-     * of what start-up mapped (~40 → ~22 MiB for a daemon of ten tasks); done at once, the
-     * pages Create and Start use would fault back one by one on containerd's path.
+     * task's Create and Start are likely done it settles: it collects start-up's garbage (the
+     * heap keeps no free chunk, see the pom), maps the executable page by page and lets go of
+     * what start-up mapped (~41 → ~22 MiB for a daemon of ten tasks). Done at once, the pages
+     * Create and Start use would fault back one by one on containerd's path.
      */
     @Override
     public void serving() {
@@ -45,6 +46,7 @@ public final class LinuxPlatform implements Platform {
             Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
             try {
                 Thread.sleep(SETTLE);
+                System.gc();
                 boolean done = PageByPage.ownExecutable(NativeImage.executable());
                 log.debug(done ? "executable mapped page by page" : "no asynchronous userfaultfd write protection"
                         + " (Linux 6.7+): the executable stays mapped 64 KiB at a time");
