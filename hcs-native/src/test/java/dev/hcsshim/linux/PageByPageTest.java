@@ -1,6 +1,5 @@
 package dev.hcsshim.linux;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -45,7 +44,9 @@ class PageByPageTest {
             long plainKiB = residentKiB(address(plain));
             long registeredKiB = residentKiB(address(registered));
             assertTrue(plainKiB >= reads * 16, "fault-around maps neighbours here: " + plainKiB + " KiB for " + reads + " reads");
-            assertEquals(reads * 4, registeredKiB, "one 4 KiB page per read");
+            // One 4 KiB page per read (a kernel mapping a large folio whole may map a little more).
+            assertTrue(registeredKiB >= reads * 4 && registeredKiB * 4 <= plainKiB,
+                    registeredKiB + " KiB registered against " + plainKiB + " KiB plain for " + reads + " reads");
         }
     }
 
