@@ -80,6 +80,7 @@ public final class PageByPage implements AutoCloseable {
      * cannot.
      */
     public static synchronized boolean ownExecutable(Path executable) throws IOException {
+        List<Mapping> mappings = mappingsOf(executable);
         if (forProcess == null) {
             Optional<PageByPage> opened = open();
             if (opened.isEmpty()) {
@@ -87,7 +88,7 @@ public final class PageByPage implements AutoCloseable {
             }
             PageByPage pages = opened.get();
             try {
-                for (Mapping m : mappingsOf(executable)) {
+                for (Mapping m : mappings) {
                     pages.register(m.start, m.end - m.start);
                 }
             } catch (LastErrorException e) {
@@ -96,7 +97,7 @@ public final class PageByPage implements AutoCloseable {
             }
             forProcess = pages;
         }
-        for (Mapping m : mappingsOf(executable)) {
+        for (Mapping m : mappings) {
             // Read-only with no private page: nothing here differs from the file.
             if (!m.writable && m.anonymousKiB == 0) {
                 try {

@@ -48,8 +48,8 @@ public final class LinuxPlatform implements Platform {
                 Thread.sleep(SETTLE);
                 System.gc();
                 boolean done = PageByPage.ownExecutable(NativeImage.executable());
-                log.debug(done ? "executable mapped page by page" : "no asynchronous userfaultfd write protection"
-                        + " (Linux 6.7+): the executable stays mapped 64 KiB at a time");
+                log.debug(done ? "executable mapped page by page"
+                        : "no asynchronous userfaultfd write protection (Linux 6.7+): the executable stays mapped 64 KiB at a time");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException | RuntimeException e) {

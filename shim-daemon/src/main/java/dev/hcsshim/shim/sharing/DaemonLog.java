@@ -8,7 +8,8 @@ import java.util.Map;
  * Whose log the daemon writes into. containerd copies a shim's log from each task's bundle and
  * stops reading a task's log when that task is deleted, so a daemon serving several tasks writes
  * into the log of its oldest live task and moves on when that one is deleted. A daemon of one
- * task never moves: it keeps the log of the task it was started for.
+ * task never moves: it keeps the log of the task it was started for. It keeps the live tasks'
+ * bundles for that, which {@link LifetimeEvents} also marks at delete.
  */
 public final class DaemonLog {
     /** Where the platform can point the daemon's log. */
@@ -34,9 +35,11 @@ public final class DaemonLog {
         follow();
     }
 
-    public synchronized void taskDeleted(String id) {
-        live.remove(id);
+    /** Returns the deleted task's bundle, or null if it was not created here. */
+    public synchronized Path taskDeleted(String id) {
+        Path bundle = live.remove(id);
         follow();
+        return bundle;
     }
 
     /** The task whose log the daemon writes into now. */

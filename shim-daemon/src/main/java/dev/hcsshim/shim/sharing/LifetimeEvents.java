@@ -6,8 +6,6 @@ import dev.hcsshim.proto.events.TaskDelete;
 import dev.hcsshim.shim.task.EventSink;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +20,8 @@ public final class LifetimeEvents implements EventSink {
 
     private final EventSink next;
     private final DaemonLifetime lifetime;
+    /** Also where the live tasks' bundles are kept, oldest first. */
     private final DaemonLog daemonLog;
-    private final Map<String, Path> bundles = new ConcurrentHashMap<>();
 
     public LifetimeEvents(EventSink next, DaemonLifetime lifetime, DaemonLog daemonLog) {
         this.next = next;
@@ -34,13 +32,10 @@ public final class LifetimeEvents implements EventSink {
     @Override
     public void publish(String topic, Message event) {
         if (event instanceof TaskCreate created) {
-            Path bundle = Path.of(created.getBundle());
-            bundles.put(created.getContainerId(), bundle);
             lifetime.taskCreated(created.getContainerId());
-            daemonLog.taskCreated(created.getContainerId(), bundle);
+            daemonLog.taskCreated(created.getContainerId(), Path.of(created.getBundle()));
         } else if (event instanceof TaskDelete deleted) {
-            Path bundle = bundles.remove(deleted.getContainerId());
-            daemonLog.taskDeleted(deleted.getContainerId());
+            Path bundle = daemonLog.taskDeleted(deleted.getContainerId());
             if (bundle != null) {
                 try {
                     CleanedMarker.mark(bundle);

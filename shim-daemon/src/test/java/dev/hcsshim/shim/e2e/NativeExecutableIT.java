@@ -2,19 +2,17 @@ package dev.hcsshim.shim.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hcsshim.linux.PageByPage;
-import java.util.ArrayList;
-import java.util.Optional;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -110,7 +108,8 @@ class NativeExecutableIT {
     @Test
     void theDaemonMapsItsExecutablePageByPage() throws Exception {
         Optional<PageByPage> supported = PageByPage.open();
-        assumeTrue(supported.isPresent(), "this kernel has no asynchronous userfaultfd write protection (Linux 6.7+)");
+        assertTrue(supported.isPresent(), "needs Linux 6.7+ with userfaultfd (CONFIG_USERFAULTFD, asynchronous write protection) and a seccomp "
+                + "profile that allows it: the daemon maps its executable page by page with it");
         supported.get().close();
         h.runDetached("pages", "/bin/sleep", "1000").requireOk();
         long pid = daemonOf("pages").pid();
