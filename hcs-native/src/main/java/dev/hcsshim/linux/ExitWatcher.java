@@ -307,7 +307,7 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     /** The exit waitid reported, from its si_code and si_status. */
-    private static ExitStatus fromSiginfo(int siCode, int siStatus) {
+    static ExitStatus fromSiginfo(int siCode, int siStatus) {
         java.time.Instant now = java.time.Instant.now();
         return switch (siCode) {
             case LibC.CLD_EXITED -> ExitStatus.exited(siStatus & 0xff, now);

@@ -141,8 +141,13 @@ public final class Fds {
     }
 
     static IOException io(String what, LastErrorException e) {
-        return new IOException(what + " failed: errno " + e.getErrorCode() + " ("
-                + strerror(e.getErrorCode()) + ")", e);
+        IOException io = io(what, e.getErrorCode());
+        io.initCause(e);
+        return io;
+    }
+
+    static IOException io(String what, int errno) {
+        return new IOException(what + " failed: errno " + errno + " (" + strerror(errno) + ")");
     }
 
     static String strerror(int errno) {
@@ -153,6 +158,7 @@ public final class Fds {
             case LibC.EINTR -> "EINTR";
             case LibC.EIO -> "EIO";
             case LibC.EBADF -> "EBADF";
+            case LibC.EACCES -> "EACCES";
             case LibC.ECHILD -> "ECHILD";
             case LibC.EAGAIN -> "EAGAIN";
             case LibC.EBUSY -> "EBUSY";

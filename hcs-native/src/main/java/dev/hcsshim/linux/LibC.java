@@ -35,7 +35,7 @@ public interface LibC extends Library {
 
     // errno values we branch on
     int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,
-            EBUSY = 16, EINVAL = 22, EPIPE = 32, ENOSYS = 38;
+            EACCES = 13, EBUSY = 16, EINVAL = 22, EPIPE = 32, ENOSYS = 38;
 
     int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800,
             O_CLOEXEC = 0x80000;
@@ -148,6 +148,39 @@ public interface LibC extends Library {
     int accept4(int fd, Pointer addr, Pointer len, int flags) throws LastErrorException;
 
     long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+
+    // posix_spawn(3): these return an errno instead of setting it (no LastErrorException)
+    short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+    /** glibc's sizes: posix_spawn_file_actions_t 80, posix_spawnattr_t 336, sigset_t 128 (rounded up). */
+    int SPAWN_FILE_ACTIONS_SIZE = 128, SPAWNATTR_SIZE = 384, SIGSET_SIZE = 128;
+
+    int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
+
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
+
+    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    int posix_spawnattr_init(Pointer attr);
+
+    int posix_spawnattr_destroy(Pointer attr);
+
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
+    int sigemptyset(Pointer sigset);
+
+    int sigfillset(Pointer sigset);
 
     int IN_MODIFY = 0x2, IN_NONBLOCK = O_NONBLOCK, IN_CLOEXEC = O_CLOEXEC;
 

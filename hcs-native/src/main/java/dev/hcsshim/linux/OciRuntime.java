@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.process.ExitStatus;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,25 +273,17 @@ public final class OciRuntime {
         }
     }
 
-    @SuppressWarnings("try") // the guard is held, not used
     private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal,
                                  CallFiles files) throws IOException {
-        ProcessBuilder pb = command(args);
-        // the container inherits runc's stdio: hand it our pipe ends as files, never JDK pipes
-        // (the JDK closes those when runc exits, while the container keeps using them)
-        pb.redirectInput(terminal || stdio.stdin() < 0 ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                : ProcessBuilder.Redirect.from(fdFile(stdio.stdin())));
-        pb.redirectOutput(terminal || stdio.stdout() < 0 ? ProcessBuilder.Redirect.DISCARD
-                : ProcessBuilder.Redirect.appendTo(fdFile(stdio.stdout())));
-        pb.redirectError(terminal || stdio.stderr() < 0 ? ProcessBuilder.Redirect.DISCARD
-                : ProcessBuilder.Redirect.appendTo(fdFile(stdio.stderr())));
         Path logFile = files.create("log-", ".json");
-        // the guard keeps the orphan sweeper from reaping the new process before it is watched
-        try (ExitWatcher.Guard g = watcher.guard()) {
-            java.lang.Process p = spawn(withLog(pb, logFile), args);
-            finish(p, args, logFile, null);
+        // the container inherits runc's stdio: our pipe ends themselves (a terminal's comes over the console socket)
+        Running runtime = launch(args, logFile, terminal ? Stdio.NULL : stdio);
+        try {
+            finish(runtime, args, logFile, null);
             int pid = readPid(args, pidFile);
             return new Started(pid, watcher.watch(pid));
+        } finally {
+            runtime.sweeperHold().close();
         }
     }
 
@@ -306,61 +299,63 @@ public final class OciRuntime {
         }
     }
 
-    private static File fdFile(int fd) {
-        return new File("/proc/self/fd/" + fd);
-    }
-
     /** Runs a runtime command for container {@code id} to completion and returns its stdout. */
     private byte[] run(String id, List<String> args, byte[] stdin) throws IOException {
-        ProcessBuilder pb = command(args);
         try (CallFiles files = callFiles(id)) {
             Path logFile = files.create("log-", ".json");
+            // files, not pipes: a runtime that hangs holding its output open still meets the timeout,
+            // and input it does not read cannot block us
             Path errFile = files.create("err-", ".txt");
-            // files, not pipes: a runtime that hangs holding its output open still meets the timeout
             Path outFile = files.create("out-", ".json");
-            pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                    : ProcessBuilder.Redirect.PIPE);
-            pb.redirectOutput(outFile.toFile());
-            pb.redirectError(errFile.toFile());
-            java.lang.Process p = spawn(withLog(pb, logFile), args);
+            Path inFile = null;
             if (stdin != null) {
-                try (var os = p.getOutputStream()) {
-                    os.write(stdin);
-                } catch (IOException e) {
-                    // the runtime exited without reading all of it: its log says why
-                    log.debug("{} {} did not read its input: {}", name(), args.get(0), e.getMessage());
-                }
+                inFile = files.create("in-", ".json");
+                Files.write(inFile, stdin);
             }
-            finish(p, args, logFile, errFile);
+            int in = inFile == null ? -1 : Fds.open(inFile.toString(), LibC.O_RDONLY);
+            int out = -1;
+            int err = -1;
+            Running runtime;
+            try {
+                out = Fds.open(outFile.toString(), LibC.O_WRONLY);
+                err = Fds.open(errFile.toString(), LibC.O_WRONLY);
+                runtime = launch(args, logFile, new Stdio(in, out, err));
+            } finally {
+                Fds.closeQuietly(in);
+                Fds.closeQuietly(out);
+                Fds.closeQuietly(err);
+            }
+            runtime.sweeperHold().close(); // nothing it starts outlives it
+            finish(runtime, args, logFile, errFile);
             // outputs are small: state, ps, one stats line
             return Files.readAllBytes(outFile);
         }
     }
 
-    /** Through the exit watcher when there is one, so its orphan sweeper leaves runc to the JVM. */
-    private java.lang.Process spawn(ProcessBuilder pb, List<String> args) throws IOException {
-        try {
-            return watcher != null ? watcher.spawn(pb) : pb.start();
-        } catch (IOException e) {
-            throw new OciRuntimeException(ErrorKind.UNAVAILABLE, "cannot run " + binary + " " + args.get(0)
-                    + ": " + e.getMessage(), e);
-        }
-    }
+    /**
+     * A runtime process and its exit. {@code sweeperHold} keeps the exit watcher's orphan sweeper
+     * off until the caller watched what the runtime started (create, exec); close it once done.
+     */
+    private record Running(int pid, CompletableFuture<ExitStatus> exit, ExitWatcher.Guard sweeperHold) {}
 
-    private ProcessBuilder command(List<String> args) {
+    /** Starts {@code runtime --root R [--systemd-cgroup] --log F --log-format json args...}. */
+    private Running launch(List<String> args, Path logFile, Stdio stdio) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.add("--root");
         cmd.add(root.toString());
         if (systemdCgroup) cmd.add("--systemd-cgroup");
+        cmd.addAll(List.of("--log", logFile.toString(), "--log-format", "json"));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd);
-    }
-
-    private static ProcessBuilder withLog(ProcessBuilder pb, Path logFile) {
-        List<String> cmd = new ArrayList<>(pb.command());
-        cmd.addAll(3, List.of("--log", logFile.toString(), "--log-format", "json"));
-        return pb.command(cmd);
+        ExitWatcher.Guard hold = watcher != null ? watcher.guard() : () -> { };
+        try {
+            int pid = Spawn.start(cmd, null, stdio.stdin(), stdio.stdout(), stdio.stderr(), false);
+            return new Running(pid, watcher != null ? watcher.watch(pid) : null, hold);
+        } catch (IOException | RuntimeException e) {
+            hold.close();
+            throw new OciRuntimeException(ErrorKind.UNAVAILABLE, "cannot run " + binary + " " + args.get(0)
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     private String name() {
@@ -380,33 +375,57 @@ public final class OciRuntime {
      * Waits for a runtime command and, if it failed, throws what it stated: its exit status and
      * the last error in its JSON log (its stderr when the log has none), classified by {@link OciErrors}.
      */
-    private void finish(java.lang.Process p, List<String> args, Path logFile, Path errFile) throws IOException {
-        boolean exited;
-        try {
-            exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(name() + " " + args.get(0) + " interrupted");
-        }
-        if (!exited) {
-            p.destroyForcibly();
-            throw new OciRuntimeException(ErrorKind.DEADLINE_EXCEEDED,
-                    name() + " " + String.join(" ", args) + ": timed out after " + timeout);
-        }
-        if (p.exitValue() == 0) return;
+    private void finish(Running runtime, List<String> args, Path logFile, Path errFile) throws IOException {
+        int status = awaitExit(runtime, args).status();
+        if (status == 0) return;
         String what = name() + " " + args.get(0) + " " + args.get(args.size() - 1);
         String msg = errorMessage(logFile, errFile);
         if (msg == null) {
-            throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " failed (exit " + p.exitValue() + ") and logged no error");
+            throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " failed (exit " + status + ") and logged no error");
         }
         ErrorKind kind = OciErrors.classify(args.get(0), msg);
-        String text = what + " failed (exit " + p.exitValue() + "): " + msg;
+        String text = what + " failed (exit " + status + "): " + msg;
         if (args.get(0).equals("kill") && kind == ErrorKind.NOT_FOUND) {
             text = what + ": process already finished (" + msg + ")"; // containerd's words for it
         }
         log.debug("{} [{}]", text, kind);
         throw new OciRuntimeException(kind, text);
+    }
+
+    /** The runtime's exit, within the command timeout; a runtime past it (or an interrupted wait) is killed. */
+    private ExitStatus awaitExit(Running runtime, List<String> args) throws IOException {
+        try {
+            ExitStatus status = runtime.exit() != null
+                    ? runtime.exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    : Spawn.waitFor(runtime.pid(), timeout.toMillis());
+            if (status != null) return status;
+        } catch (TimeoutException e) {
+            // below
+        } catch (ExecutionException e) {
+            throw new IOException("waiting for " + name() + " " + args.get(0) + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            killRuntime(runtime);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(name() + " " + args.get(0) + " interrupted");
+        }
+        killRuntime(runtime);
+        throw new OciRuntimeException(ErrorKind.DEADLINE_EXCEEDED,
+                name() + " " + String.join(" ", args) + ": timed out after " + timeout);
+    }
+
+    /** SIGKILL to a runtime process still running; without a watcher it is also reaped here. */
+    private void killRuntime(Running runtime) throws IOException {
+        if (runtime.exit() != null) {
+            watcher.signal(runtime.pid(), 9); // through its pidfd: never a recycled pid
+            return;
+        }
+        // not reaped yet (waitFor returned without it), so the pid is still this child's
+        try {
+            LibC.INSTANCE.kill(runtime.pid(), 9);
+        } catch (com.sun.jna.LastErrorException gone) {
+            return;
+        }
+        Spawn.waitFor(runtime.pid(), 5_000);
     }
 
     /** The last error the runtime logged, as containerd's runc shim reads it; null if none. */

@@ -7,10 +7,12 @@
  * <h2>Start-up</h2>
  * Call {@link dev.hcsshim.linux.ExitWatcher#shared()} before the first container: it makes the
  * process a child subreaper (container processes are re-parented to us when runc exits) and
- * starts the exit/orphan thread. From then on <b>every</b> {@link java.lang.ProcessBuilder} in
- * the JVM should be started through {@link dev.hcsshim.linux.ExitWatcher#spawn}, or the orphan
- * sweeper may reap it before the JVM reads its exit value. {@link dev.hcsshim.linux.OciRuntime}
- * does this for runc.
+ * starts the exit/orphan thread. From then on <b>every</b> child must be known to it before the
+ * orphan sweeper runs: a {@link java.lang.ProcessBuilder} started through
+ * {@link dev.hcsshim.linux.ExitWatcher#spawn}, or a {@link dev.hcsshim.linux.Spawn} started inside
+ * {@link dev.hcsshim.linux.ExitWatcher#guard()} and then watched. {@link dev.hcsshim.linux.OciRuntime}
+ * runs runc the second way: posix_spawn shares the daemon's memory until runc execs, where a
+ * native image's ProcessBuilder forks it.
  *
  * <h2>Pieces</h2>
  * <ul>

@@ -1,0 +1,118 @@
+package dev.hcsshim.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.hcsshim.process.ExitStatus;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Starts a program with {@code posix_spawn(3)}: glibc starts the child sharing the parent's memory
+ * until it execs ({@code CLONE_VM|CLONE_VFORK}), as Go's os/exec does. The JDK's
+ * {@link ProcessBuilder} in a native image forks instead: the kernel copies the page tables of the
+ * whole daemon, and every page the daemon writes afterwards takes a copy-on-write fault, which cost
+ * a daemon more CPU per runtime call than the call itself.
+ *
+ * <p>The child gets the given descriptors as 0, 1 and 2 (-1: {@code /dev/null}), no other
+ * descriptor (everything from 3 up is closed, whatever its close-on-exec flag), default signal
+ * dispositions and an empty signal mask, and this process's environment. Its exit is observed
+ * with {@link ExitWatcher#watch} (which needs the pid watched before its orphan sweeper runs: spawn
+ * inside {@link ExitWatcher#guard()}) or, without a watcher, {@link #waitFor}.
+ */
+public final class Spawn {
+    private static final LibC C = LibC.INSTANCE;
+
+    private Spawn() {}
+
+    /**
+     * Starts {@code argv[0]} (an absolute path: no PATH search) in {@code dir} (null: ours) and
+     * returns its pid. {@code newSession} puts it in a session of its own, as {@code setsid(1)}.
+     */
+    public static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession)
+            throws IOException {
+        if (argv.isEmpty() || !argv.get(0).startsWith("/")) {
+            throw new IllegalArgumentException("spawn needs an absolute program path, got " + argv);
+        }
+        try (Memory actions = new Memory(LibC.SPAWN_FILE_ACTIONS_SIZE);
+             Memory attr = new Memory(LibC.SPAWNATTR_SIZE);
+             Memory signals = new Memory(LibC.SIGSET_SIZE)) {
+            check("posix_spawn_file_actions_init", C.posix_spawn_file_actions_init(actions));
+            try {
+                check("posix_spawnattr_init", C.posix_spawnattr_init(attr));
+                try {
+                    int[] stdio = {stdin, stdout, stderr};
+                    for (int target = 0; target < 3; target++) {
+                        check("spawn stdio", stdio[target] < 0
+                                ? C.posix_spawn_file_actions_addopen(actions, target, "/dev/null", LibC.O_RDWR, 0)
+                                : C.posix_spawn_file_actions_adddup2(actions, stdio[target], target));
+                    }
+                    check("spawn closefrom", C.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                    if (dir != null) {
+                        check("spawn chdir", C.posix_spawn_file_actions_addchdir_np(actions, dir.toString()));
+                    }
+                    C.sigfillset(signals);
+                    check("spawn sigdefault", C.posix_spawnattr_setsigdefault(attr, signals));
+                    C.sigemptyset(signals);
+                    check("spawn sigmask", C.posix_spawnattr_setsigmask(attr, signals));
+                    short flags = (short) (LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK
+                            | (newSession ? LibC.POSIX_SPAWN_SETSID : 0));
+                    check("spawn flags", C.posix_spawnattr_setflags(attr, flags));
+                    int[] pid = new int[1];
+                    int err = C.posix_spawn(pid, argv.get(0), actions, attr, argv.toArray(String[]::new), environment());
+                    if (err != 0) {
+                        throw Fds.io("cannot run " + argv.get(0), err);
+                    }
+                    return pid[0];
+                } finally {
+                    C.posix_spawnattr_destroy(attr);
+                }
+            } finally {
+                C.posix_spawn_file_actions_destroy(actions);
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for a child started without an {@link ExitWatcher} and reaps
+     * it; null when it is still running (then it is not reaped: its pid stays ours to signal).
+     */
+    public static ExitStatus waitFor(int pid, long timeoutMs) throws IOException {
+        int pidfd;
+        try {
+            pidfd = (int) C.syscall(LibC.SYS_PIDFD_OPEN, pid, 0);
+        } catch (LastErrorException e) {
+            throw Fds.io("pidfd_open(" + pid + ")", e);
+        }
+        try (Memory siginfo = new Memory(LibC.SIGINFO_SIZE)) {
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left < 0) return null;
+                if (Fds.poll(new int[] {pidfd}, new short[] {LibC.POLLIN}, (int) Math.min(left, Integer.MAX_VALUE)) == null) {
+                    continue; // timed out: the loop's deadline check decides
+                }
+                siginfo.clear();
+                C.waitid(LibC.P_PIDFD, pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
+                if (siginfo.getInt(16) != 0) {
+                    return ExitWatcher.fromSiginfo(siginfo.getInt(8), siginfo.getInt(24));
+                }
+            }
+        } catch (LastErrorException e) {
+            throw Fds.io("waitid for pid " + pid, e);
+        } finally {
+            Fds.closeQuietly(pidfd);
+        }
+    }
+
+    /** This process's environment as {@code NAME=value} strings, inherited as a ProcessBuilder's child would. */
+    private static String[] environment() {
+        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    }
+
+    private static void check(String what, int err) throws IOException {
+        if (err != 0) {
+            throw Fds.io(what, err);
+        }
+    }
+}
