@@ -41,6 +41,7 @@ public final class ShimMain {
     }
 
     public static void main(String[] args) throws Exception {
+        ShimLogProvider.select();
         System.exit(run(args));
     }
 

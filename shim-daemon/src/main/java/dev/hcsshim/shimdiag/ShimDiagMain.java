@@ -12,6 +12,7 @@ import dev.hcsshim.proto.runhcs.diag.StacksResponse;
 import dev.hcsshim.proto.runhcs.diag.Task;
 import dev.hcsshim.proto.runhcs.diag.TasksRequest;
 import dev.hcsshim.shim.ShimInfo;
+import dev.hcsshim.shim.ShimLogProvider;
 import dev.hcsshim.ttrpc.TtrpcClient;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -67,6 +68,7 @@ public final class ShimDiagMain implements Callable<Integer> {
 
     /** The CLI prints results and one line per error; the libraries' loggers print nothing. */
     private static void quietLogging() {
+        ShimLogProvider.select();
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
             lc.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAndStopAllAppenders();
         }

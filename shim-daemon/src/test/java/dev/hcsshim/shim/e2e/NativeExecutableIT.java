@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hcsshim.linux.PageByPage;
@@ -103,6 +104,18 @@ class NativeExecutableIT {
             assertEquals(List.of(), left.filter(Files::isRegularFile)
                     .filter(p -> p.getFileName().toString().matches("(?i).*(jna|netty|\\.so).*")).toList());
         }
+    }
+
+    @Test
+    void theDaemonLogsThroughTheProviderItNames() throws Exception {
+        h.run("logs", "/bin/true").requireOk();
+        // Its lines reach containerd's log in LogSetup's format. Had SLF4J failed to make the
+        // provider the daemon names (its constructor not registered for reflection, say), it
+        // would say so there, then fall back to looking providers up.
+        ShimHarness.await("the daemon's serving line in containerd's log", Duration.ofSeconds(10),
+                () -> h.containerd.log().lines().anyMatch(l -> l.contains("[runhcs]") && l.contains("serving io.containerd.runhcs.v1")));
+        assertFalse(h.containerd.log().contains("SLF4J"), "SLF4J reported a problem: " + h.containerd.log().lines()
+                .filter(l -> l.contains("SLF4J")).toList());
     }
 
     @Test
