@@ -164,9 +164,13 @@ public interface LibC extends Library {
 
     int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
 
+    /** glibc 2.29+. */
     int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
 
+    /** glibc 2.34+; older ones get one close action per open descriptor instead ({@link Spawn}). */
     int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
 
     int posix_spawnattr_init(Pointer attr);
 

@@ -22,15 +22,24 @@ import java.util.List;
  */
 public final class Spawn {
     private static final LibC C = LibC.INSTANCE;
+    /** Whether this glibc closes every descriptor from 3 up in one action (2.34+). */
+    private static final boolean CLOSEFROM = hasLibcFunction("posix_spawn_file_actions_addclosefrom_np");
 
     private Spawn() {}
 
     /**
-     * Starts {@code argv[0]} (an absolute path: no PATH search) in {@code dir} (null: ours) and
-     * returns its pid. {@code newSession} puts it in a session of its own, as {@code setsid(1)}.
+     * Starts {@code argv[0]} (an absolute path: no PATH search) in {@code dir} (null: ours; another
+     * needs glibc 2.29+) and returns its pid. {@code newSession} puts it in a session of its own,
+     * as {@code setsid(1)}.
      */
     public static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession)
             throws IOException {
+        return start(argv, dir, stdin, stdout, stderr, newSession, CLOSEFROM);
+    }
+
+    /** {@link #start}, closing descriptors from 3 up in one action ({@code closefrom}) or one by one. */
+    static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession,
+                     boolean closefrom) throws IOException {
         if (argv.isEmpty() || !argv.get(0).startsWith("/")) {
             throw new IllegalArgumentException("spawn needs an absolute program path, got " + argv);
         }
@@ -47,7 +56,14 @@ public final class Spawn {
                                 ? C.posix_spawn_file_actions_addopen(actions, target, "/dev/null", LibC.O_RDWR, 0)
                                 : C.posix_spawn_file_actions_adddup2(actions, stdio[target], target));
                     }
-                    check("spawn closefrom", C.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                    if (closefrom) {
+                        check("spawn closefrom", C.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                    } else {
+                        // one close per descriptor open now; glibc ignores one closed meanwhile
+                        for (int fd : openDescriptorsFrom3()) {
+                            check("spawn close", C.posix_spawn_file_actions_addclose(actions, fd));
+                        }
+                    }
                     if (dir != null) {
                         check("spawn chdir", C.posix_spawn_file_actions_addchdir_np(actions, dir.toString()));
                     }
@@ -108,6 +124,21 @@ public final class Spawn {
     /** This process's environment as {@code NAME=value} strings, inherited as a ProcessBuilder's child would. */
     private static String[] environment() {
         return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    }
+
+    private static int[] openDescriptorsFrom3() {
+        String[] names = new java.io.File("/proc/self/fd").list();
+        return names == null ? new int[0]
+                : java.util.Arrays.stream(names).mapToInt(Integer::parseInt).filter(fd -> fd >= 3).toArray();
+    }
+
+    private static boolean hasLibcFunction(String name) {
+        try {
+            com.sun.jna.NativeLibrary.getInstance(LibC.LIBRARY).getFunction(name);
+            return true;
+        } catch (UnsatisfiedLinkError e) {
+            return false;
+        }
     }
 
     private static void check(String what, int err) throws IOException {
