@@ -281,13 +281,11 @@ public final class ExitWatcher implements AutoCloseable {
         IOException err = null;
         synchronized (w) { // against signal(): the pidfd must not be used once closed
             try {
-                siginfo.clear();
-                C.waitid(LibC.P_PIDFD, w.pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
-                if (siginfo.getInt(16) == 0) {
+                st = reapIfExited(w.pidfd, siginfo);
+                if (st == null) {
                     pending.put(w.pidfd, w); // readable but not reapable yet: keep watching
                     return;
                 }
-                st = fromSiginfo(siginfo.getInt(8), siginfo.getInt(24));
             } catch (LastErrorException e) {
                 err = Fds.io("waitid(P_PIDFD) for pid " + w.pid
                         + (e.getErrorCode() == LibC.ECHILD ? " (not our child, or reaped elsewhere)" : ""), e);
@@ -306,8 +304,15 @@ public final class ExitWatcher implements AutoCloseable {
         });
     }
 
+    /** Reaps the child behind {@code pidfd} if it has exited (null while it runs); {@code siginfo} is scratch. */
+    static ExitStatus reapIfExited(int pidfd, Memory siginfo) {
+        siginfo.clear();
+        C.waitid(LibC.P_PIDFD, pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
+        return siginfo.getInt(16) == 0 ? null : fromSiginfo(siginfo.getInt(8), siginfo.getInt(24));
+    }
+
     /** The exit waitid reported, from its si_code and si_status. */
-    static ExitStatus fromSiginfo(int siCode, int siStatus) {
+    private static ExitStatus fromSiginfo(int siCode, int siStatus) {
         java.time.Instant now = java.time.Instant.now();
         return switch (siCode) {
             case LibC.CLD_EXITED -> ExitStatus.exited(siStatus & 0xff, now);

@@ -22,6 +22,12 @@ import java.util.List;
  */
 public final class Spawn {
     private static final LibC C = LibC.INSTANCE;
+    /**
+     * This process's environment as {@code NAME=value} strings, what a ProcessBuilder's child
+     * inherits: made once, as System.getenv() is the environment the process started with.
+     */
+    private static final String[] ENVIRONMENT = System.getenv().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     /** Whether this glibc closes every descriptor from 3 up in one action (2.34+). */
     private static final boolean CLOSEFROM = hasLibcFunction("posix_spawn_file_actions_addclosefrom_np");
 
@@ -75,7 +81,7 @@ public final class Spawn {
                             | (newSession ? LibC.POSIX_SPAWN_SETSID : 0));
                     check("spawn flags", C.posix_spawnattr_setflags(attr, flags));
                     int[] pid = new int[1];
-                    int err = C.posix_spawn(pid, argv.get(0), actions, attr, argv.toArray(String[]::new), environment());
+                    int err = C.posix_spawn(pid, argv.get(0), actions, attr, argv.toArray(String[]::new), ENVIRONMENT);
                     if (err != 0) {
                         throw Fds.io("cannot run " + argv.get(0), err);
                     }
@@ -108,10 +114,9 @@ public final class Spawn {
                 if (Fds.poll(new int[] {pidfd}, new short[] {LibC.POLLIN}, (int) Math.min(left, Integer.MAX_VALUE)) == null) {
                     continue; // timed out: the loop's deadline check decides
                 }
-                siginfo.clear();
-                C.waitid(LibC.P_PIDFD, pidfd, siginfo, LibC.WEXITED | LibC.WNOHANG);
-                if (siginfo.getInt(16) != 0) {
-                    return ExitWatcher.fromSiginfo(siginfo.getInt(8), siginfo.getInt(24));
+                ExitStatus status = ExitWatcher.reapIfExited(pidfd, siginfo);
+                if (status != null) {
+                    return status;
                 }
             }
         } catch (LastErrorException e) {
@@ -119,11 +124,6 @@ public final class Spawn {
         } finally {
             Fds.closeQuietly(pidfd);
         }
-    }
-
-    /** This process's environment as {@code NAME=value} strings, inherited as a ProcessBuilder's child would. */
-    private static String[] environment() {
-        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
 
     private static int[] openDescriptorsFrom3() {

@@ -22,12 +22,17 @@ class LinuxSpawnTest {
 
     /** Runs {@code sh -c script} with stdout into a file, waits for it, returns what it printed. */
     private String output(String script, Path dir, boolean newSession) throws IOException {
+        return output(script, dir, newSession, true);
+    }
+
+    /** The same, closing the parent's descriptors in one action ({@code closefrom}) or one by one. */
+    private String output(String script, Path dir, boolean newSession, boolean closefrom) throws IOException {
         Path out = tmp.resolve("out-" + System.nanoTime());
         Files.createFile(out);
         int fd = Fds.open(out.toString(), LibC.O_WRONLY);
         int pid;
         try {
-            pid = Spawn.start(List.of("/bin/sh", "-c", script), dir, -1, fd, -1, newSession);
+            pid = Spawn.start(List.of("/bin/sh", "-c", script), dir, -1, fd, -1, newSession, closefrom);
         } finally {
             Fds.closeQuietly(fd);
         }
@@ -44,18 +49,9 @@ class LinuxSpawnTest {
         int inheritable = LibC.INSTANCE.open("/dev/null", LibC.O_RDONLY, 0);
         try {
             for (boolean closefrom : new boolean[] {true, false}) {
-                Path out = tmp.resolve("fds-" + closefrom);
-                Files.createFile(out);
-                int fd = Fds.open(out.toString(), LibC.O_WRONLY);
-                int pid;
-                try {
-                    pid = Spawn.start(List.of("/bin/sh", "-c", "for fd in 0 1 2 " + inheritable
-                            + "; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; true"), null, -1, fd, -1, false, closefrom);
-                } finally {
-                    Fds.closeQuietly(fd);
-                }
-                assertEquals(0, Spawn.waitFor(pid, 10_000).status());
-                assertEquals(List.of("0", "1", "2"), Files.readString(out).lines().toList(),
+                String fds = output("for fd in 0 1 2 " + inheritable + "; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; true",
+                        null, false, closefrom);
+                assertEquals(List.of("0", "1", "2"), fds.lines().toList(),
                         "fd " + inheritable + " is open in the parent (closefrom " + closefrom + ")");
             }
         } finally {
