@@ -10,6 +10,7 @@ import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
@@ -136,6 +137,21 @@ class LinuxExitWatcherTest {
             assertTrue(p.waitFor(10, TimeUnit.SECONDS));
             assertEquals(i % 5 + 1, p.exitValue());
         }
+    }
+
+    @Test
+    void zombiesAreFoundAmongTheChildrenOfOurThreads() throws Exception {
+        int pid;
+        try (ExitWatcher.Guard g = watcher.guard()) { // no sweep meanwhile: the zombie stays ours
+            pid = Spawn.start(List.of("/bin/true"), Path.of("/"), -1, -1, -1, false);
+            int child = pid;
+            await("child " + pid + " to become a zombie", Duration.ofSeconds(10), () -> procState(child) == 'Z');
+            List<Integer> children = ExitWatcher.childrenOfOurThreads();
+            assertTrue(children != null && children.contains(pid), "children of our threads: " + children);
+            assertEquals(List.of(pid), ExitWatcher.zombieChildren().stream().filter(z -> z == child).toList());
+        }
+        assertEquals(0, Spawn.waitFor(pid, 10_000).status());
+        assertFalse(ExitWatcher.zombieChildren().contains(pid));
     }
 
     @Test

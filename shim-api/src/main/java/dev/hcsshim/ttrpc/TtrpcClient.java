@@ -95,8 +95,8 @@ public final class TtrpcClient implements AutoCloseable {
             return failed(Status.UNIMPLEMENTED.withDescription("ttrpc carries unary calls only"));
         }
         byte[] payload;
-        try (InputStream in = method.streamRequest(request)) {
-            payload = in.readAllBytes();
+        try {
+            payload = Payloads.toBytes(method.getRequestMarshaller(), request);
         } catch (IOException | RuntimeException e) {
             return failed(Status.INTERNAL.withDescription("cannot serialize request").withCause(e));
         }
@@ -131,7 +131,7 @@ public final class TtrpcClient implements AutoCloseable {
         }
         CompletableFuture<R> result = new CompletableFuture<>();
         conn.send(bytes, timeout, response -> {
-            try (InputStream in = response.newInput()) {
+            try (InputStream in = Payloads.stream(response)) {
                 result.complete(method.parseResponse(in));
             } catch (IOException | RuntimeException e) {
                 result.completeExceptionally(Status.INTERNAL.withDescription("cannot parse response").withCause(e).asRuntimeException());

@@ -58,7 +58,7 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
         runSerially(() -> context.run(() -> {
             if (closed.get()) return;
             try {
-                try (InputStream in = payload.newInput()) {
+                try (InputStream in = Payloads.stream(payload)) {
                     request = method.parseRequest(in);
                 } catch (IOException | RuntimeException e) {
                     close(Status.INVALID_ARGUMENT.withDescription("cannot parse request: " + e.getMessage()), new Metadata());
@@ -143,8 +143,8 @@ final class TtrpcServerCall<Q, R> extends ServerCall<Q, R> {
     public void sendMessage(R message) {
         if (closed.get()) return;
         if (response != null) throw new IllegalStateException("unary call already has a response");
-        try (InputStream in = method.streamResponse(message)) {
-            response = in.readAllBytes();
+        try {
+            response = Payloads.toBytes(method.getResponseMarshaller(), message);
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialize response", e);
         }
