@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import sun.misc.Signal;
 
 /**
  * Facts about the GraalVM native executable this code may be running in, and what it must set up
@@ -16,11 +18,39 @@ public final class NativeImage {
     /** The environment variable whose {@code -Dname=value} words the launcher passes to the JVM. */
     static final String EXTRA_OPTIONS = "HCSSHIM_EXTRA_JVM_OPTS";
 
+    /**
+     * Netty as the JVM launcher sets it up. Buffers without a pool: Netty carries only ttrpc and
+     * gRPC messages here (a few KiB, a few per container; stdio does not go through Netty), and a
+     * pooling allocator's first chunk is direct memory the JDK zeroes page by page on the first
+     * read of every daemon (~1 MiB touched, milliseconds on containerd's path) and then keeps.
+     * And sun.misc.Unsafe, which Netty leaves alone on Java 25 unless told: without it every
+     * buffer's address goes through a method handle and every direct buffer is zeroed.
+     */
+    static final Map<String, String> NETTY_DEFAULTS = Map.of(
+            "io.netty.allocator.type", "unpooled",
+            "io.grpc.netty.useCustomAllocator", "false",
+            "io.netty.noUnsafe", "false");
+
     private NativeImage() {}
 
     /** True in the native executable, false on a JVM. */
     public static boolean inExecutable() {
         return "runtime".equals(System.getProperty("org.graalvm.nativeimage.imagecode"));
+    }
+
+    /**
+     * SIGTERM, SIGINT and SIGHUP end the process through its shutdown hooks, as they do on a JVM.
+     * The image does not install these handlers for every process (the builder's
+     * InstallExitHandlers costs each start ~3 ms, and containerd waits for {@code start} and
+     * {@code delete}, which have no hook to run); the programs with hooks call this.
+     */
+    public static void runShutdownHooksOnSignals() {
+        if (!inExecutable()) {
+            return; // the JVM does it
+        }
+        for (String name : List.of("TERM", "INT", "HUP")) {
+            Signal.handle(new Signal(name), signal -> System.exit(128 + signal.getNumber()));
+        }
     }
 
     /** The executable file itself, whatever name or link started it. */
@@ -84,6 +114,11 @@ public final class NativeImage {
                 }
             }
         }
+        NETTY_DEFAULTS.forEach((name, value) -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, value);
+            }
+        });
         Path lib = executable().resolveSibling("../lib").normalize();
         if (Files.isRegularFile(lib.resolve("libjnidispatch.so"))) {
             System.setProperty("jna.boot.library.path", lib.toString());

@@ -1,5 +1,6 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.proto.runhcs.options.Options;
 import dev.hcsshim.shim.diag.DiagService;
 import dev.hcsshim.shim.events.EventPublisher;
@@ -26,6 +27,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +36,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -83,23 +87,25 @@ final class ServeCommand {
     int run() throws Exception {
         StartupPhases phases = new StartupPhases();
         PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        byte[] rawOptions = System.in.readAllBytes();
-        platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
-        phases.mark("detach");
         Options options;
         try {
-            options = RuntimeOptions.parseIfGiven(rawOptions);
+            options = RuntimeOptions.parseIfGiven(System.in.readAllBytes());
         } catch (IllegalArgumentException e) {
             ready.println("ERR " + e.getMessage());
             return 1;
         }
         String level = flags.debug() ? "debug" : options == null || options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
         System.setProperty("hcsshim.log.level", level);
+        // Netty's epoll library and the event client need neither the session nor the options:
+        // they come up on the other core while this thread detaches and builds the services.
+        FutureTask<IoSetup> io = new FutureTask<>(this::ioSetup);
+        Thread.ofPlatform().name("io-setup").daemon().start(io);
+        platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         log = LoggerFactory.getLogger(ServeCommand.class);
-        phases.mark("options+logging");
+        phases.mark("options+detach+logging");
 
         try {
-            start(options, phases);
+            start(options, io, phases);
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("already in use") && endpoint.isServing()) {
@@ -115,6 +121,7 @@ final class ServeCommand {
                 published.address(), platform.name(), ProcessHandle.current().pid());
         // Before the readiness line: a SIGTERM right after it must still remove our sockets.
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
+        NativeImage.runShutdownHooksOnSignals();
         ready.println("OK " + published.address());
         platform.releaseStdout();
         phases.mark("ready");
@@ -129,23 +136,40 @@ final class ServeCommand {
         return 0;
     }
 
-    /** Serves the task and diag services on this daemon's endpoints. */
-    private void start(Options options, StartupPhases phases) throws IOException, InterruptedException {
-        placement = placement(options);
-        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
-                : ShimEndpoint.at(flags.socket());
+    /** The epoll I/O thread (null where epoll is missing) and the event client on it. */
+    private record IoSetup(EventLoopGroup ioLoop, EventPublisher events) {}
+
+    private IoSetup ioSetup() {
+        EventLoopGroup loop = Epoll.isAvailable()
+                ? new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shim-io").daemon().factory(), EpollIoHandler.newFactory())
+                : null;
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
-        if (Epoll.isAvailable()) {
-            ioLoop = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shim-io").daemon().factory(),
-                    EpollIoHandler.newFactory());
-        }
-        events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), ioLoop);
-        phases.mark("placement+events");
+        return new IoSetup(loop, new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), loop));
+    }
+
+    /** Serves the task and diag services on this daemon's endpoints. */
+    private void start(Options options, FutureTask<IoSetup> io, StartupPhases phases) throws IOException, InterruptedException {
+        placement = placement(options);
+        endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
+                : ShimEndpoint.at(flags.socket());
+        phases.mark("placement");
         TaskBackend backend = platform.taskBackend();
         phases.mark("backend");
+        try {
+            IoSetup set = io.get();
+            ioLoop = set.ioLoop();
+            events = set.events();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+        phases.mark("waiting for epoll+events");
+        if ("false".equals(System.getProperty("io.netty.noUnsafe")) && !PlatformDependent.hasUnsafe()) {
+            // what NativeImage.NETTY_DEFAULTS and the JVM launcher ask for: a missing registration, say
+            log.warn("Netty runs without sun.misc.Unsafe: {}", String.valueOf(PlatformDependent.getUnsafeUnavailabilityCause()));
+        }
         DaemonLifetime lifetime = lifetime(placement);
         TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime,
                 new DaemonLog(flags.id(), (id, bundle) -> platform.logInto(bundle, flags.namespace(), id))), options, lifetime::idle);

@@ -2,6 +2,7 @@ package dev.hcsshim.shimdiag;
 
 import com.sun.jna.LastErrorException;
 import dev.hcsshim.linux.LibC;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.proto.runhcs.diag.ExecProcessRequest;
 import dev.hcsshim.proto.runhcs.diag.ShimDiagGrpc;
 import dev.hcsshim.shim.ShimInfo;
@@ -73,6 +74,7 @@ final class ExecRelay {
                 stty("raw", "-echo");
                 String restore = savedTty;
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> stty(restore)));
+                NativeImage.runShutdownHooksOnSignals();
             }
             ExecProcessRequest.Builder req = ExecProcessRequest.newBuilder().addAllArgs(command).setWorkdir(workdir)
                     .setTerminal(tty).setStdin(in.toString()).setStdout(out.toString()).setTaskId(taskId);

@@ -119,6 +119,17 @@ class NativeExecutableIT {
     }
 
     @Test
+    void nettyGetsTheUnsafeTheDaemonAsksFor() throws Exception {
+        h.run("unsafe", "/bin/true").requireOk();
+        // Without Unsafe (a missing registration, say) Netty falls back quietly to method handles
+        // and zeroed buffers; the daemon says so before its serving line.
+        ShimHarness.await("the daemon's serving line in containerd's log", Duration.ofSeconds(10),
+                () -> h.containerd.log().lines().anyMatch(l -> l.contains("[runhcs]") && l.contains("serving io.containerd.runhcs.v1")));
+        assertFalse(h.containerd.log().contains("Netty runs without sun.misc.Unsafe"), () -> h.containerd.log().lines()
+                .filter(l -> l.contains("Unsafe")).toList().toString());
+    }
+
+    @Test
     void theDaemonMapsItsExecutablePageByPage() throws Exception {
         Optional<PageByPage> supported = PageByPage.open();
         assertTrue(supported.isPresent(), "needs Linux 6.7+ with userfaultfd (CONFIG_USERFAULTFD, asynchronous write protection) and a seccomp "
