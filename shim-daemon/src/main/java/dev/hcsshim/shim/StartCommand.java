@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -109,7 +109,9 @@ final class StartCommand {
         try (OutputStream stdin = daemon.getOutputStream()) {
             stdin.write(options);
         }
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> readLine(daemon));
+        // One plain thread for the blocking read: the common fork-join pool would cost start its set-up.
+        FutureTask<String> line = new FutureTask<>(() -> readLine(daemon));
+        Thread.ofPlatform().name("ready").daemon().start(line);
         String ready;
         try {
             ready = line.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
