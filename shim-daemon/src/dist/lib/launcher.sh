@@ -13,5 +13,5 @@ fi
 # every byte of output as the shim's address. (The JVM distribution is the portable fallback;
 # the native executable is the fast one, so no AOT cache is trained here.)
 common="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss512k -Xlog:disable -Xlog:all=off --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
-HCSSHIM_JVM_OPTS="$common -Dio.netty.allocator.type=unpooled -Dio.grpc.netty.useCustomAllocator=false -Dio.netty.noUnsafe=false -Xms8m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=64m ${HCSSHIM_EXTRA_JVM_OPTS:-}"
+HCSSHIM_JVM_OPTS="$common -Xms8m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=64m ${HCSSHIM_EXTRA_JVM_OPTS:-}"
 HCSSHIM_CLI_OPTS="$common -Xmx64m"

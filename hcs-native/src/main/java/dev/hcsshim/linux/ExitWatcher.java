@@ -410,13 +410,13 @@ public final class ExitWatcher implements AutoCloseable {
     /** Our zombie children, from every process's /proc/PID/stat (state Z, ppid = us). */
     private static List<Integer> zombieChildrenByScan() {
         List<Integer> out = new ArrayList<>();
-        int self = (int) ProcessHandle.current().pid();
+        String self = Long.toString(ProcessHandle.current().pid());
         String[] names = new java.io.File("/proc").list();
         if (names == null) return out;
         for (String name : names) {
             if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
             String[] f = statFields(Path.of("/proc", name, "stat"));
-            if (f != null && f[0].equals("Z") && f[1].equals(Integer.toString(self))) out.add(Integer.parseInt(name));
+            if (f != null && f[0].equals("Z") && f[1].equals(self)) out.add(Integer.parseInt(name));
         }
         return out;
     }

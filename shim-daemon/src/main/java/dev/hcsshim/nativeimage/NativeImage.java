@@ -18,19 +18,6 @@ public final class NativeImage {
     /** The environment variable whose {@code -Dname=value} words the launcher passes to the JVM. */
     static final String EXTRA_OPTIONS = "HCSSHIM_EXTRA_JVM_OPTS";
 
-    /**
-     * Netty as the JVM launcher sets it up. Buffers without a pool: Netty carries only ttrpc and
-     * gRPC messages here (a few KiB, a few per container; stdio does not go through Netty), and a
-     * pooling allocator's first chunk is direct memory the JDK zeroes page by page on the first
-     * read of every daemon (~1 MiB touched, milliseconds on containerd's path) and then keeps.
-     * And sun.misc.Unsafe, which Netty leaves alone on Java 25 unless told: without it every
-     * buffer's address goes through a method handle and every direct buffer is zeroed.
-     */
-    static final Map<String, String> NETTY_DEFAULTS = Map.of(
-            "io.netty.allocator.type", "unpooled",
-            "io.grpc.netty.useCustomAllocator", "false",
-            "io.netty.noUnsafe", "false");
-
     private NativeImage() {}
 
     /** True in the native executable, false on a JVM. */
@@ -115,11 +102,6 @@ public final class NativeImage {
                 }
             }
         }
-        NETTY_DEFAULTS.forEach((name, value) -> {
-            if (System.getProperty(name) == null) {
-                System.setProperty(name, value);
-            }
-        });
         Path lib = executable().resolveSibling("../lib").normalize();
         if (Files.isRegularFile(lib.resolve("libjnidispatch.so"))) {
             System.setProperty("jna.boot.library.path", lib.toString());

@@ -14,6 +14,7 @@ import dev.hcsshim.shim.task.RuntimeOptions;
 import dev.hcsshim.shim.task.TaskBackend;
 import dev.hcsshim.shim.task.TaskService;
 import dev.hcsshim.transport.GrpcEndpoint;
+import dev.hcsshim.transport.NettyDefaults;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.TtrpcEndpoint;
 import dev.hcsshim.transport.UnixSockets;
@@ -27,7 +28,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -166,9 +166,9 @@ final class ServeCommand {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
         phases.mark("waiting for epoll+events");
-        if ("false".equals(System.getProperty("io.netty.noUnsafe")) && !PlatformDependent.hasUnsafe()) {
-            // what NativeImage.NETTY_DEFAULTS and the JVM launcher ask for: a missing registration, say
-            log.warn("Netty runs without sun.misc.Unsafe: {}", String.valueOf(PlatformDependent.getUnsafeUnavailabilityCause()));
+        String noUnsafe = NettyDefaults.unsafeMissing();
+        if (noUnsafe != null) {
+            log.warn("Netty runs without sun.misc.Unsafe: {}", noUnsafe);
         }
         DaemonLifetime lifetime = lifetime(placement);
         TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime,

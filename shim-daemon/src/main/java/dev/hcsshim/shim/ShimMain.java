@@ -1,6 +1,7 @@
 package dev.hcsshim.shim;
 
 import dev.hcsshim.shim.task.Version;
+import dev.hcsshim.transport.NettyDefaults;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
@@ -42,6 +43,7 @@ public final class ShimMain {
 
     public static void main(String[] args) throws Exception {
         ShimLogProvider.select();
+        NettyDefaults.apply();
         System.exit(run(args));
     }
 

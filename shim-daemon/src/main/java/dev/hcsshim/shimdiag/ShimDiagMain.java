@@ -13,6 +13,7 @@ import dev.hcsshim.proto.runhcs.diag.Task;
 import dev.hcsshim.proto.runhcs.diag.TasksRequest;
 import dev.hcsshim.shim.ShimInfo;
 import dev.hcsshim.shim.ShimLogProvider;
+import dev.hcsshim.transport.NettyDefaults;
 import dev.hcsshim.ttrpc.TtrpcClient;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -52,6 +53,7 @@ public final class ShimDiagMain implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        NettyDefaults.apply();
         quietLogging();
         CommandLine cl = new CommandLine(new ShimDiagMain());
         cl.getSubcommands().get("exec").setStopAtPositional(true);
