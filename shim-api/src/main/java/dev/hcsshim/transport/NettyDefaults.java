@@ -1,6 +1,7 @@
 package dev.hcsshim.transport;
 
 import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.Map;
 
 /**
@@ -10,7 +11,8 @@ import java.util.Map;
  * through Netty), and a pooling allocator's first chunk is direct memory the JDK zeroes page by
  * page on the first read of every daemon (~1 MiB touched, milliseconds on containerd's path) and
  * then keeps. And sun.misc.Unsafe, which Netty leaves alone on Java 25 unless told: without it
- * every buffer's address goes through a method handle and every direct buffer is zeroed.
+ * every buffer's address goes through a method handle and every direct buffer is zeroed. Netty
+ * logs errors only ({@link ErrorOnlyNettyLogging}).
  */
 public final class NettyDefaults {
     private static final String NO_UNSAFE = "io.netty.noUnsafe";
@@ -21,13 +23,14 @@ public final class NettyDefaults {
 
     private NettyDefaults() {}
 
-    /** Sets what is not set yet; call before the first Netty class loads. */
+    /** Sets what is not set yet, and Netty's loggers; call before the first Netty class loads. */
     public static void apply() {
         PROPERTIES.forEach((name, value) -> {
             if (System.getProperty(name) == null) {
                 System.setProperty(name, value);
             }
         });
+        InternalLoggerFactory.setDefaultFactory(new ErrorOnlyNettyLogging());
     }
 
     /**

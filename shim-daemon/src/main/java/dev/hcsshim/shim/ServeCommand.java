@@ -84,7 +84,7 @@ final class ServeCommand {
         this.platform = platform;
     }
 
-    int run() throws Exception {
+    int run(IoStart io) throws Exception {
         StartupPhases phases = new StartupPhases();
         PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         Options options;
@@ -96,10 +96,6 @@ final class ServeCommand {
         }
         String level = flags.debug() ? "debug" : options == null || options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
         System.setProperty("hcsshim.log.level", level);
-        // Netty's epoll library and the event client need neither the session nor the options:
-        // they come up on the other core while this thread detaches and builds the services.
-        FutureTask<IoSetup> io = new FutureTask<>(this::ioSetup);
-        Thread.ofPlatform().name("io-setup").daemon().start(io);
         platform.detach(flags.bundleDir(), flags.namespace(), flags.id());
         log = LoggerFactory.getLogger(ServeCommand.class);
         phases.mark("options+detach+logging");
@@ -126,7 +122,7 @@ final class ServeCommand {
         platform.releaseStdout();
         phases.mark("ready");
         platform.serving();
-        log.debug("start-up: {}", phases);
+        log.debug("start-up: {}; on the I/O thread: {}", phases, io.phases);
         try {
             startSecondary();
         } catch (IOException e) {
@@ -136,36 +132,56 @@ final class ServeCommand {
         return 0;
     }
 
-    /** The epoll I/O thread (null where epoll is missing) and the event client on it. */
-    private record IoSetup(EventLoopGroup ioLoop, EventPublisher events) {}
+    /**
+     * Netty's epoll transport and the daemon's one I/O thread (none where epoll is missing), brought
+     * up on a thread of their own: the longest step of a daemon's start-up (Netty's platform
+     * probing, its JNI library), and one that needs neither flags, session nor options, so it runs
+     * on the other core from the first line of main while the main thread does the rest.
+     */
+    static final class IoStart {
+        private final FutureTask<EventLoopGroup> loop = new FutureTask<>(this::newLoop);
+        private final StartupPhases phases = new StartupPhases();
 
-    private IoSetup ioSetup() {
-        EventLoopGroup loop = Epoll.isAvailable()
-                ? new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shim-io").daemon().factory(), EpollIoHandler.newFactory())
-                : null;
-        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
-        if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
-            ttrpcAddress = flags.address() + ".ttrpc";
+        static IoStart begin() {
+            IoStart io = new IoStart();
+            Thread.ofPlatform().name("io-setup").daemon().start(io.loop);
+            return io;
         }
-        return new IoSetup(loop, new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), loop));
+
+        private EventLoopGroup newLoop() {
+            boolean epoll = Epoll.isAvailable();
+            phases.mark("epoll");
+            EventLoopGroup group = epoll
+                    ? new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("shim-io").daemon().factory(), EpollIoHandler.newFactory())
+                    : null;
+            phases.mark("event loop");
+            return group;
+        }
+
+        EventLoopGroup await() throws InterruptedException {
+            try {
+                return loop.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
     }
 
     /** Serves the task and diag services on this daemon's endpoints. */
-    private void start(Options options, FutureTask<IoSetup> io, StartupPhases phases) throws IOException, InterruptedException {
+    private void start(Options options, IoStart io, StartupPhases phases) throws IOException, InterruptedException {
         placement = placement(options);
         endpoint = flags.socket().isEmpty() ? ShimEndpoint.forShim(flags.address(), flags.namespace(), placement.key())
                 : ShimEndpoint.at(flags.socket());
         phases.mark("placement");
         TaskBackend backend = platform.taskBackend();
         phases.mark("backend");
-        try {
-            IoSetup set = io.get();
-            ioLoop = set.ioLoop();
-            events = set.events();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        ioLoop = io.await();
+        phases.mark("waiting for epoll");
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
+            ttrpcAddress = flags.address() + ".ttrpc";
         }
-        phases.mark("waiting for epoll+events");
+        events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), ioLoop);
         String noUnsafe = NettyDefaults.unsafeMissing();
         if (noUnsafe != null) {
             log.warn("Netty runs without sun.misc.Unsafe: {}", noUnsafe);

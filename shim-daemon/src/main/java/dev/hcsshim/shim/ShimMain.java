@@ -44,10 +44,12 @@ public final class ShimMain {
     public static void main(String[] args) throws Exception {
         ShimLogProvider.select();
         NettyDefaults.apply();
-        System.exit(run(args));
+        // The daemon's longest start-up step needs no flag: it begins on the other core at once.
+        ServeCommand.IoStart io = args.length > 0 && "serve".equals(args[args.length - 1]) ? ServeCommand.IoStart.begin() : null;
+        System.exit(run(args, io));
     }
 
-    static int run(String[] args) throws Exception {
+    static int run(String[] args, ServeCommand.IoStart io) throws Exception {
         Options options = options();
         CommandLine cli;
         try {
@@ -81,7 +83,7 @@ public final class ShimMain {
         return switch (command) {
             case "start" -> new StartCommand(flags).run();
             case "delete" -> new DeleteCommand(flags).run();
-            case "serve" -> new ServeCommand(flags).run();
+            case "serve" -> new ServeCommand(flags).run(io != null ? io : ServeCommand.IoStart.begin());
             default -> {
                 System.err.println("containerd-shim-runhcs-v1: unknown command " + command + " (want start or delete)");
                 yield 2;
