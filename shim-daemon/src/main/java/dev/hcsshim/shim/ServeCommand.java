@@ -182,10 +182,7 @@ final class ServeCommand {
             ttrpcAddress = flags.address() + ".ttrpc";
         }
         events = new EventPublisher(flags.namespace(), Path.of(ttrpcAddress.replaceFirst("^unix://", "")), ioLoop);
-        String noUnsafe = NettyDefaults.unsafeMissing();
-        if (noUnsafe != null) {
-            log.warn("Netty runs without sun.misc.Unsafe: {}", noUnsafe);
-        }
+        NettyDefaults.deviations().forEach(d -> log.warn("Netty {}", d));
         DaemonLifetime lifetime = lifetime(placement);
         TaskService tasks = new TaskService(flags.namespace(), backend, new LifetimeEvents(events, lifetime,
                 new DaemonLog(flags.id(), (id, bundle) -> platform.logInto(bundle, flags.namespace(), id))), options, lifetime::idle);
