@@ -154,7 +154,8 @@ public interface LibC extends Library {
     /** glibc's sizes: posix_spawn_file_actions_t 80, posix_spawnattr_t 336, sigset_t 128 (rounded up). */
     int SPAWN_FILE_ACTIONS_SIZE = 128, SPAWNATTR_SIZE = 384, SIGSET_SIZE = 128;
 
-    int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
+    /** argv and envp: NULL-terminated arrays of C strings (Spawn.cStringArray). */
+    int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
 
     int posix_spawn_file_actions_init(Pointer fileActions);
 

@@ -2,8 +2,10 @@ package dev.hcsshim.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -24,10 +26,11 @@ public final class Spawn {
     private static final LibC C = LibC.INSTANCE;
     /**
      * This process's environment as {@code NAME=value} strings, what a ProcessBuilder's child
-     * inherits: made once, as System.getenv() is the environment the process started with.
+     * inherits: made once (System.getenv() is the environment the process started with) and kept
+     * for the life of the process.
      */
-    private static final String[] ENVIRONMENT = System.getenv().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    private static final Memory ENVIRONMENT = cStringArray(System.getenv().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).toList());
     /** Whether this glibc closes every descriptor from 3 up in one action (2.34+). */
     private static final boolean CLOSEFROM = hasLibcFunction("posix_spawn_file_actions_addclosefrom_np");
 
@@ -81,7 +84,10 @@ public final class Spawn {
                             | (newSession ? LibC.POSIX_SPAWN_SETSID : 0));
                     check("spawn flags", C.posix_spawnattr_setflags(attr, flags));
                     int[] pid = new int[1];
-                    int err = C.posix_spawn(pid, argv.get(0), actions, attr, argv.toArray(String[]::new), ENVIRONMENT);
+                    int err;
+                    try (Memory args = cStringArray(argv)) {
+                        err = C.posix_spawn(pid, argv.get(0), actions, attr, args, ENVIRONMENT);
+                    }
                     if (err != 0) {
                         throw Fds.io("cannot run " + argv.get(0), err);
                     }
@@ -124,6 +130,27 @@ public final class Spawn {
         } finally {
             Fds.closeQuietly(pidfd);
         }
+    }
+
+    /**
+     * {@code strings} as execve(2) takes them: a NULL-terminated array of pointers to
+     * NUL-terminated UTF-8 strings, all in one block. (JNA would convert a String[] argument one
+     * allocation per string, and after the call read every string back into the array.)
+     */
+    static Memory cStringArray(List<String> strings) {
+        List<byte[]> encoded = strings.stream().map(v -> v.getBytes(StandardCharsets.UTF_8)).toList();
+        long pointers = (long) (encoded.size() + 1) * Native.POINTER_SIZE;
+        Memory block = new Memory(pointers + encoded.stream().mapToLong(b -> b.length + 1L).sum());
+        long offset = pointers;
+        for (int i = 0; i < encoded.size(); i++) {
+            byte[] bytes = encoded.get(i);
+            block.setPointer((long) i * Native.POINTER_SIZE, block.share(offset));
+            block.write(offset, bytes, 0, bytes.length);
+            block.setByte(offset + bytes.length, (byte) 0);
+            offset += bytes.length + 1;
+        }
+        block.setPointer((long) encoded.size() * Native.POINTER_SIZE, null);
+        return block;
     }
 
     private static int[] openDescriptorsFrom3() {

@@ -60,6 +60,24 @@ class LinuxSpawnTest {
     }
 
     @Test
+    void childGetsItsArgumentsVerbatimAndThisProcesssEnvironment() throws IOException {
+        Path out = tmp.resolve("args");
+        Files.createFile(out);
+        int fd = Fds.open(out.toString(), LibC.O_WRONLY);
+        int pid;
+        try {
+            // one argument per line between brackets: spaces, an empty one and UTF-8 stay as given
+            pid = Spawn.start(List.of("/bin/sh", "-c", "printf '[%s]\\n' \"$@\"; printf '%s\\n' \"$PATH\"", "sh",
+                    "two words", "", "d\u00e9j\u00e0 vu"), null, -1, fd, -1, false);
+        } finally {
+            Fds.closeQuietly(fd);
+        }
+        assertEquals(0, Spawn.waitFor(pid, 10_000).status());
+        assertEquals(List.of("[two words]", "[]", "[d\u00e9j\u00e0 vu]", System.getenv("PATH")),
+                Files.readString(out, java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
     void childStartsWithDefaultSignalsAndNoneBlocked() throws IOException {
         // the child itself (exec): a shell blocks signals around its own forks
         String status = output("exec grep -E '^Sig(Blk|Ign):' /proc/self/status", null, false);

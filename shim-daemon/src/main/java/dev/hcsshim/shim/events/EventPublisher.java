@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,8 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     private final String namespace;
     private final TtrpcClient client;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(CAPACITY);
+    /** Bounded, but linked: an array of CAPACITY would be pages every daemon touches at start for a few events. */
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(CAPACITY);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread sender;
     private volatile boolean closing;
