@@ -301,7 +301,8 @@ public final class ExitWatcher implements AutoCloseable {
         // callbacks (which may wait for stdio relays) must never stall this thread
         ExitStatus fst = st;
         IOException ferr = err;
-        Thread.startVirtualThread(() -> {
+        // named: the callbacks log, and Logback names an unnamed thread through reflection
+        Thread.ofVirtual().name("exit-" + w.pid).start(() -> {
             if (fst != null) w.future.complete(fst);
             else w.future.completeExceptionally(ferr);
         });

@@ -6,17 +6,23 @@ import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -468,6 +474,9 @@ public final class OciRuntime {
 
     /** Files of one runtime call; closing deletes them (and a temporary directory). */
     private static final class CallFiles implements AutoCloseable {
+        private static final AtomicLong CALL_FILE_NUMBERS = new AtomicLong();
+        private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
         private final Path dir;
         private final boolean temporary;
         private final List<Path> files = new ArrayList<>();
@@ -477,10 +486,22 @@ public final class OciRuntime {
             this.temporary = temporary;
         }
 
+        /**
+         * A new, empty, owner-only file named {@code prefix<n>suffix}. Not Files.createTempFile:
+         * its names come from a SecureRandom the JDK seeds on first use (~1 ms on the first
+         * Create's path), and a call directory is the daemon's own.
+         */
         Path create(String prefix, String suffix) throws IOException {
-            Path f = Files.createTempFile(dir, prefix, suffix);
-            files.add(f);
-            return f;
+            while (true) {
+                Path f = dir.resolve(prefix + CALL_FILE_NUMBERS.incrementAndGet() + suffix);
+                try {
+                    Files.createFile(f, OWNER_ONLY);
+                } catch (FileAlreadyExistsException leftOver) {
+                    continue; // an earlier daemon's, say: the next number
+                }
+                files.add(f);
+                return f;
+            }
         }
 
         @Override

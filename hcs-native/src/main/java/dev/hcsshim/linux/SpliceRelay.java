@@ -228,7 +228,7 @@ public final class SpliceRelay implements CopyAfterExit.Copy, AutoCloseable {
         if (buf != null) {
             buf.close();
         }
-        Thread.startVirtualThread(() -> {
+        Thread.ofVirtual().name("relay-done").start(() -> {
             if (error != null) {
                 done.completeExceptionally(error);
             } else if (bytes != null) {

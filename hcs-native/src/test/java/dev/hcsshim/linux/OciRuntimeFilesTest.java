@@ -95,6 +95,30 @@ class OciRuntimeFilesTest {
     }
 
     @Test
+    void everyCallGetsFilesOfItsOwnThatOnlyTheDaemonsUserCanRead() throws Exception {
+        Path record = dir.resolve("modes.txt");
+        // records each --log file's mode as runc is called with it, then runs runc
+        Path runc = script("mode-recording-runc", "prev=\nfor a in \"$@\"; do\n"
+                + "  [ \"$prev\" = --log ] && echo \"$a $(stat -c %a \"$a\")\" >> " + record + "\n  prev=$a\ndone\n"
+                + "exec runc \"$@\"\n");
+        OciRuntime rt = new OciRuntime(runc.toString(), dir.resolve("state/modes"), false, ExitWatcher.shared());
+        String id = LinuxTestSupport.newId();
+        BusyboxBundle b = bundle(id, "sleep", "100");
+        OciRuntime.Started init = rt.create(id, b.dir(), OciRuntime.Stdio.NULL, null);
+        rt.start(id);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, rt.exec(id, b.processSpec(false, "true"), OciRuntime.Stdio.NULL, null).exit().get(30, TimeUnit.SECONDS).status());
+        }
+        rt.delete(id, true);
+        init.exit().get(30, TimeUnit.SECONDS);
+
+        List<String[]> calls = Files.readAllLines(record).stream().map(l -> l.split(" ")).toList();
+        assertEquals(5, calls.size(), Files.readString(record));
+        for (String[] call : calls) assertEquals("600", call[1], "mode of " + call[0]);
+        assertEquals(calls.size(), calls.stream().map(c -> c[0]).distinct().count(), "a log file per call: " + Files.readString(record));
+    }
+
+    @Test
     void theStateRootStaysWhileItHoldsAContainerAndComesBackForTheNext() throws Exception {
         Path root = dir.resolve("state/ns");
         OciRuntime rt = new OciRuntime("runc", root, false, ExitWatcher.shared());

@@ -190,8 +190,10 @@ final class ServeCommand {
         List<ServerServiceDefinition> services = services(tasks, new DiagService(tasks, flags.id(), flags.bundleDir(), platform.diagHost(backend)));
         phases.mark("services");
 
-        // Handlers block on runtime commands; virtual threads keep that cheap.
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        // Handlers block on runtime commands; virtual threads keep that cheap. Named: for an
+        // unnamed thread Logback finds a name through reflection on every line it logs (~1 ms,
+        // interpreted, on the first Create's path).
+        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("task-call-", 0).factory());
         TtrpcServer.Builder server = TtrpcServer.builder().executor(executor).ioLoop(ioLoop)
                 .intercept(StatusMapper.interceptor())
                 .intercept(Namespaces.interceptor());
