@@ -5,7 +5,12 @@
 #   scripts/run-demo.sh [command ...]     default: echo hello from runhcs
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$top/dist/bin/containerd-shim-runhcs-v1" ] || "$top/scripts/build.sh"
+if [ ! -x "$top/dist/bin/containerd-shim-runhcs-v1" ]; then
+  # The build's own output (Maven, the native image builder) goes to a log, not into the demo's.
+  build_log=$(mktemp /tmp/runhcs-build.XXXXXX)
+  echo "demo: building dist/ first (a few minutes); its output: $build_log" >&2
+  "$top/scripts/build.sh" >"$build_log" 2>&1 || { tail -n 40 "$build_log" >&2; exit 1; }
+fi
 . "$top/scripts/lib/graalvm.sh"
 echo "demo: $(dist_kind "$top/dist") shim in $top/dist" >&2
 [ "$#" -gt 0 ] || set -- /bin/echo hello from runhcs
