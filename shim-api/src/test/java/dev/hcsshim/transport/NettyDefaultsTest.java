@@ -33,7 +33,7 @@ class NettyDefaultsTest {
     @Test
     void whatAnOperatorAskedOtherwiseIsNotADeviation() {
         // -Dio.netty.noUnsafe=true and -Dio.netty.allocator.type=pooled are an operator's choice
-        assertEquals(List.of(), NettyDefaults.deviations("true", false, new UnsupportedOperationException(), "pooled",
+        assertEquals(List.of(), NettyDefaults.deviations("true", false, new IllegalStateException("io.netty.noUnsafe"), "pooled",
                 new PooledByteBufAllocator(false)));
     }
 }

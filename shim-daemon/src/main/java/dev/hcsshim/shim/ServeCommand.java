@@ -134,9 +134,10 @@ final class ServeCommand {
 
     /**
      * Netty's epoll transport and the daemon's one I/O thread (none where epoll is missing), brought
-     * up on a thread of their own: the longest step of a daemon's start-up (Netty's platform
-     * probing, its JNI library), and one that needs neither flags, session nor options, so it runs
-     * on the other core from the first line of main while the main thread does the rest.
+     * up on a thread of their own: one of the two longest steps of a daemon's start-up (its JNI
+     * library and run-time classes; the rest of Netty is initialised in the image), and one that
+     * needs neither flags, session nor options, so it runs on the other core from the first line
+     * of main while the main thread detaches (JNA) and does the rest.
      */
     static final class IoStart {
         private final FutureTask<EventLoopGroup> loop = new FutureTask<>(this::newLoop);

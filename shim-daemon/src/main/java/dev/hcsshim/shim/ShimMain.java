@@ -44,7 +44,7 @@ public final class ShimMain {
     public static void main(String[] args) throws Exception {
         ShimLogProvider.select();
         NettyDefaults.apply();
-        // The daemon's longest start-up step needs no flag: it begins on the other core at once.
+        // The daemon's epoll start-up needs no flag: it begins on the other core at once.
         ServeCommand.IoStart io = args.length > 0 && "serve".equals(args[args.length - 1]) ? ServeCommand.IoStart.begin() : null;
         System.exit(run(args, io));
     }
