@@ -339,8 +339,14 @@ public final class ExitWatcher implements AutoCloseable {
                 }
                 int pid = siginfo.getInt(16);
                 if (pid == 0) return; // children exist, none is a zombie
+                if (watchedPids.contains(pid)) {
+                    // a watched process that just exited (an exec's, handed to us when runc
+                    // exited): its pidfd is readable, the loop reaps it next and sweeps again.
+                    // Scanning now would hold its exit back from the task's Wait.
+                    return;
+                }
                 if (!reapable(pid)) {
-                    // the first zombie is someone else's: look at all of them
+                    // the first zombie is the JVM's: look at all of them
                     for (int z : zombieChildren()) if (reapable(z)) reapOrphan(z);
                     return;
                 }

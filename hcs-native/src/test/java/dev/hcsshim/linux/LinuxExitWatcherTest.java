@@ -117,15 +117,42 @@ class LinuxExitWatcherTest {
      * it exits as our child (a shell may reap a background job that ends while it still runs).
      */
     private int gatedOrphan(String then) throws Exception {
-        Path fifo = tmp.resolve("gate");
+        return gatedOrphan("gate", then);
+    }
+
+    private int gatedOrphan(String gate, String then) throws Exception {
+        Path fifo = tmp.resolve(gate);
         Fds.mkfifo(fifo.toString(), 0600);
         return orphanPid("(read x < " + fifo + "; " + then + ") >/dev/null 2>&1 & echo $!");
     }
 
     private void release() throws IOException {
-        try (var os = Files.newOutputStream(tmp.resolve("gate"))) {
+        release("gate");
+    }
+
+    private void release(String gate) throws IOException {
+        try (var os = Files.newOutputStream(tmp.resolve(gate))) {
             os.write('\n');
         }
+    }
+
+    @Test
+    void anOrphanExitingBesideAWatchedProcessIsReapedToo() throws Exception {
+        long before = watcher.orphansReaped();
+        int orphan;
+        java.util.concurrent.CompletableFuture<ExitStatus> exit;
+        try (ExitWatcher.Guard g = watcher.guard()) {
+            // the watched process is the older child: a sweep meets its zombie first, leaves it
+            // to the pidfd, and must still come back for the orphan
+            exit = watcher.watch(gatedOrphan("watched", "exit 4"));
+            orphan = gatedOrphan("orphan", "exit 5");
+        }
+        release("orphan");
+        release("watched");
+        assertEquals(4, exit.get(10, TimeUnit.SECONDS).status());
+        int pid = orphan;
+        await("sweeper to reap the orphan " + pid, Duration.ofSeconds(10), () -> procState(pid) == 0);
+        assertTrue(watcher.orphansReaped() > before);
     }
 
     @Test

@@ -261,7 +261,7 @@ public final class TtrpcClient implements AutoCloseable {
             if (p.timer() != null) p.timer().cancel(false);
             Response resp;
             try {
-                resp = Response.parseFrom(f.payload().nioBuffer());
+                resp = Response.parseFrom(Payloads.bytes(f.payload()));
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 deliver(() -> p.onError().accept(Status.INTERNAL.withDescription("bad ttrpc response").withCause(e)
                         .asRuntimeException()));

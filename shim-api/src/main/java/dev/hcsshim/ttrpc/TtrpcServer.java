@@ -311,7 +311,7 @@ public final class TtrpcServer implements AutoCloseable {
             }
             Request req;
             try {
-                req = Request.parseFrom(f.payload().nioBuffer());
+                req = Request.parseFrom(Payloads.bytes(f.payload()));
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 writeResponse(ctx.channel(), id,
                         Status.INVALID_ARGUMENT.withDescription("unmarshal request error: " + e.getMessage()), null);

@@ -64,6 +64,24 @@ class FrameCodecTest {
     }
 
     @Test
+    void aFrameIsWrittenAsOneDirectBuffer() {
+        // what the epoll transport writes as it is: no copy into a direct buffer, one write
+        EmbeddedChannel enc = new EmbeddedChannel(FrameEncoder.INSTANCE);
+        assertTrue(enc.writeOutbound(new Frame(5, Frame.TYPE_RESPONSE, (byte) 0,
+                Unpooled.wrappedBuffer("payload".getBytes(StandardCharsets.UTF_8)))));
+        ByteBuf only = enc.readOutbound();
+        try {
+            assertNull(enc.readOutbound(), "one buffer per frame");
+            assertTrue(only.isDirect());
+            assertEquals(Frame.HEADER_LENGTH + 7, only.readableBytes());
+            assertEquals("payload", only.toString(Frame.HEADER_LENGTH, 7, StandardCharsets.UTF_8));
+        } finally {
+            only.release();
+            enc.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void emptyPayloadRoundTrips() {
         ByteBuf wire = encode(new Frame(7, Frame.TYPE_REQUEST, (byte) 0, Unpooled.EMPTY_BUFFER));
         EmbeddedChannel dec = new EmbeddedChannel(new FrameDecoder());

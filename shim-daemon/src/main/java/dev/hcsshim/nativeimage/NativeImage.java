@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.graalvm.nativeimage.RuntimeOptions;
 import sun.misc.Signal;
 
 /**
@@ -40,6 +41,24 @@ public final class NativeImage {
             Signal.handle(new Signal(name), signal -> System.exit(128 + signal.getNumber()));
         }
     }
+
+    /**
+     * A full collection that gives every free heap chunk back to the kernel. Otherwise the heap
+     * keeps up to {@code MaxHeapFree} of them (the pom: a busy daemon's young generation, so
+     * that its calls do not fault it back in page by page after every collection). Executable
+     * only: the option is the image's.
+     */
+    public static void collectReleasingFreeChunks() {
+        Long keep = RuntimeOptions.get(MAX_HEAP_FREE);
+        RuntimeOptions.set(MAX_HEAP_FREE, 1L); // 1 byte rounds to no chunk (0 is the policy's choice)
+        try {
+            System.gc();
+        } finally {
+            RuntimeOptions.set(MAX_HEAP_FREE, keep);
+        }
+    }
+
+    private static final String MAX_HEAP_FREE = "MaxHeapFree";
 
     /** The executable file itself, whatever name or link started it. */
     public static Path executable() {

@@ -133,7 +133,7 @@ class NativeExecutableIT {
     }
 
     @Test
-    void theDaemonMapsItsExecutablePageByPage() throws Exception {
+    void aSettledDaemonMapsItsExecutablePageByPageAndHasGivenItsFreeHeapBack() throws Exception {
         Optional<PageByPage> supported = PageByPage.open();
         assertTrue(supported.isPresent(), "needs Linux 6.7+ with userfaultfd (CONFIG_USERFAULTFD, asynchronous write protection) and a seccomp "
                 + "profile that allows it: the daemon maps its executable page by page with it");
@@ -148,6 +148,9 @@ class NativeExecutableIT {
             List<String> flags = vmFlagsOfMappings(pid, exe);
             return flags.size() >= 3 && flags.stream().allMatch(f -> List.of(f.split(" ")).contains("uw"));
         });
+        // Just before, it gave its heap's free chunks back through the image's MaxHeapFree
+        // option (NativeImage.collectReleasingFreeChunks), or said why not.
+        assertEquals(List.of(), h.containerd.log().lines().filter(l -> l.contains("the heap keeps its free chunks")).toList());
         h.remove("pages");
     }
 
