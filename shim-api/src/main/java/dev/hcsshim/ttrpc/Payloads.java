@@ -2,9 +2,9 @@ package dev.hcsshim.ttrpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.grpc.MethodDescriptor;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

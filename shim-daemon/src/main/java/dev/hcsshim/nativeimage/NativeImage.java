@@ -18,6 +18,8 @@ import sun.misc.Signal;
 public final class NativeImage {
     /** The environment variable whose {@code -Dname=value} words the launcher passes to the JVM. */
     static final String EXTRA_OPTIONS = "HCSSHIM_EXTRA_JVM_OPTS";
+    /** The image's run-time option for the free heap chunks a collection keeps. */
+    private static final String MAX_HEAP_FREE = "MaxHeapFree";
 
     private NativeImage() {}
 
@@ -57,8 +59,6 @@ public final class NativeImage {
             RuntimeOptions.set(MAX_HEAP_FREE, keep);
         }
     }
-
-    private static final String MAX_HEAP_FREE = "MaxHeapFree";
 
     /** The executable file itself, whatever name or link started it. */
     public static Path executable() {
