@@ -28,8 +28,8 @@ public final class FrameEncoder extends MessageToByteEncoder<Frame> {
         out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
     }
 
-    /** Header bytes for a frame, exposed for tests and raw writers. */
-    public static void writeHeader(ByteBuf header, Frame frame) {
+    /** ttrpc's 10-byte header: payload length, stream id, type, flags. */
+    private static void writeHeader(ByteBuf header, Frame frame) {
         header.writeInt(frame.payload().readableBytes());
         header.writeInt(frame.streamId());
         header.writeByte(frame.type());
