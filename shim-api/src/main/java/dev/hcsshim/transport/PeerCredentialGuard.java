@@ -6,8 +6,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +26,9 @@ public final class PeerCredentialGuard extends ChannelInboundHandlerAdapter {
     /** Allows only peers running as this process's effective uid. */
     public static PeerCredentialGuard sameUser() { return new PeerCredentialGuard(currentUid()); }
 
-    /** This process's effective uid (the owner of /proc/self). */
+    /** This process's effective uid. */
     public static int currentUid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read this process's uid from /proc/self", e);
-        }
+        return UnixSockets.currentUid();
     }
 
     public int allowedUid() { return allowedUid; }

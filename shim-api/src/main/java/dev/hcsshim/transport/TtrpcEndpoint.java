@@ -38,6 +38,18 @@ public final class TtrpcEndpoint implements AutoCloseable {
         return new TtrpcEndpoint(server, address, guard);
     }
 
+    /**
+     * Serves {@code server} on {@code listeningFd}, the socket already bound and listening at
+     * {@code address} with its mode set (the shim's {@code start} does that and hands it over);
+     * only peers with this process's uid are served.
+     */
+    public static TtrpcEndpoint adopt(TtrpcServer server, PipeAddress.UnixSocket address, int listeningFd)
+            throws InterruptedException {
+        PeerCredentialGuard guard = PeerCredentialGuard.sameUser();
+        server.adopt(listeningFd, guard);
+        return new TtrpcEndpoint(server, address, guard);
+    }
+
     public PipeAddress.UnixSocket address() { return address; }
     public TtrpcServer server() { return server; }
     public PeerCredentialGuard guard() { return guard; }

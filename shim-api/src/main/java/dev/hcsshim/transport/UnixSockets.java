@@ -1,6 +1,7 @@
 package dev.hcsshim.transport;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -37,7 +38,7 @@ public final class UnixSockets {
     public static void prepare(Path socket, Access access) throws IOException {
         Path dir = socket.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        int uid = PeerCredentialGuard.currentUid();
+        int uid = currentUid();
         if (!Integer.valueOf(uid).equals(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
             Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS); // the daemon's user owns it
         }
@@ -45,12 +46,24 @@ public final class UnixSockets {
                 access == Access.OWNER_ONLY ? "rwx------" : "rwxrwxrwx"));
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
         if (isLive(socket)) {
-            throw new IOException("address already in use: a server is listening on " + socket);
+            throw new BindException("address already in use: a server is listening on " + socket);
         }
         if (!Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
             Files.deleteIfExists(socket); // stale socket: nobody accepts there any more
         } else {
             throw new IOException("refusing to replace non-socket file " + socket);
+        }
+    }
+
+    /**
+     * This process's effective uid (the owner of /proc/self). Here rather than on the guard: the
+     * shim's {@code start} prepares sockets too, and the guard's class brings logging up.
+     */
+    public static int currentUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read this process's uid from /proc/self", e);
         }
     }
 

@@ -15,6 +15,7 @@ import io.grpc.Status;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -47,6 +48,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,16 +153,37 @@ public final class TtrpcServer implements AutoCloseable {
         // Linux: native epoll (it can read SO_PEERCRED). Elsewhere (Windows, where named pipes
         // are bridged onto a private unix socket) or when asked: the JDK's unix sockets via NIO.
         boolean epoll = sharedIoLoop != null || transport == Transport.EPOLL || transport == Transport.AUTO && Epoll.isAvailable();
-        group = sharedIoLoop != null ? sharedIoLoop : new MultiThreadIoEventLoopGroup(1,
-                Thread.ofPlatform().name("ttrpc-io-", 0).daemon().factory(),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         if (!epoll && address instanceof DomainSocketAddress d) {
             address = UnixDomainSocketAddress.of(d.path());
         }
+        SocketAddress at = address;
+        serve(epoll, () -> epoll ? new EpollServerDomainSocketChannel() : new NioServerDomainSocketChannel(),
+                acceptHandler, b -> b.bind(at));
+        LOG.debug("ttrpc serving {} methods on {}", methods.size(), address);
+        return this;
+    }
+
+    /**
+     * Serves on {@code listeningFd}, a unix socket some other process bound and listens on (the
+     * shim's {@code start} hands its daemon one): connections already queued on it are served
+     * too. Epoll only; the descriptor is the server's from here on and closed with it.
+     */
+    public synchronized TtrpcServer adopt(int listeningFd, ChannelHandler acceptHandler) throws InterruptedException {
+        if (serverChannel != null) throw new IllegalStateException("already started");
+        serve(true, () -> new EpollServerDomainSocketChannel(listeningFd, true), acceptHandler, ServerBootstrap::register);
+        LOG.debug("ttrpc serving {} methods on inherited descriptor {}", methods.size(), listeningFd);
+        return this;
+    }
+
+    private void serve(boolean epoll, Supplier<ServerChannel> listener, ChannelHandler acceptHandler,
+                       Function<ServerBootstrap, ChannelFuture> open) throws InterruptedException {
+        group = sharedIoLoop != null ? sharedIoLoop : new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("ttrpc-io-", 0).daemon().factory(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channelFactory(() -> {
-                    ServerChannel ch = epoll ? new EpollServerDomainSocketChannel() : new NioServerDomainSocketChannel();
+                    ServerChannel ch = listener.get();
                     if (acceptHandler != null) ch.pipeline().addLast("accept-guard", acceptHandler);
                     return ch;
                 })
@@ -173,14 +197,12 @@ public final class TtrpcServer implements AutoCloseable {
                     }
                 });
         try {
-            serverChannel = b.bind(address).sync().channel();
+            serverChannel = open.apply(b).sync().channel();
         } catch (Exception e) {
             if (group != sharedIoLoop) group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
             group = null;
             throw e;
         }
-        LOG.debug("ttrpc serving {} methods on {}", methods.size(), address);
-        return this;
     }
 
     public synchronized SocketAddress localAddress() {

@@ -84,6 +84,22 @@ class PeerCredentialTest {
     }
 
     @Test
+    void anAdoptedTtrpcSocketRefusesAnotherUidAndServesTheOwner() throws Exception {
+        Path socket = tmp.resolve("adopted/s.sock");
+        Files.createDirectories(socket.getParent());
+        Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxrwxrwx"));
+        int fd = dev.hcsshim.ttrpc.AdoptedListenerTest.listening(socket);
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+        try (TtrpcEndpoint ep = TtrpcEndpoint.adopt(TtrpcServer.builder().addService(echoService()).build(),
+                new PipeAddress.UnixSocket(socket), fd)) {
+            assertEquals("CLOSED", runClient(socket, true));
+            assertEquals(1, ep.guard().rejectedCount());
+            assertEquals("RESPONSE", runClient(socket, false));
+            assertEquals(1, ep.guard().rejectedCount());
+        }
+    }
+
+    @Test
     void grpcRefusesAnotherUidAndServesTheOwner() throws Exception {
         Path socket = tmp.resolve("grpc/s.sock");
         try (GrpcEndpoint ep = GrpcEndpoint.builder(new PipeAddress.UnixSocket(socket)).addService(echoService())

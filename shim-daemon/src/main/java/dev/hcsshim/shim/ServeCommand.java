@@ -60,16 +60,17 @@ final class ServeCommand {
     private final AtomicBoolean stopping = new AtomicBoolean();
     /** Orders startSecondary before stop's teardown, or keeps it from starting at all. */
     private final Object secondaryLock = new Object();
-    private TtrpcEndpoint ttrpc;
-    private GrpcEndpoint grpc;
-    private EventPublisher events;
+    // volatile: a signal's shutdown hook may stop the daemon while main still brings it up
+    private volatile TtrpcEndpoint ttrpc;
+    private volatile GrpcEndpoint grpc;
+    private volatile EventPublisher events;
     /** One epoll I/O thread for the ttrpc server, the event client and the gRPC endpoint (Linux; else null). */
-    private EventLoopGroup ioLoop;
+    private volatile EventLoopGroup ioLoop;
     private ShimEndpoint endpoint;
     private List<ServerServiceDefinition> services;
     private ExecutorService executor;
     private final Platform platform;
-    private Platform.Endpoint published;
+    private volatile Platform.Endpoint published;
     private TaskService tasks;
     private DaemonPlacement placement;
     /** Set once this daemon gave its paths up: what is there now may be a successor's. */
@@ -87,11 +88,16 @@ final class ServeCommand {
     int run(IoStart io) throws Exception {
         StartupPhases phases = new StartupPhases();
         PrintStream ready = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        // First: the socket may be containerd's already (start handed it over and answered), and a
+        // SIGTERM at any point from here must still remove it and whatever else is up by then.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
+        NativeImage.runShutdownHooksOnSignals();
         Options options;
         try {
             options = RuntimeOptions.parseIfGiven(System.in.readAllBytes());
         } catch (IllegalArgumentException e) {
             ready.println("ERR " + e.getMessage());
+            giveUpHandedOverSocket();
             return 1;
         }
         String level = flags.debug() ? "debug" : options == null || options.getLogLevel().isEmpty() ? "info" : options.getLogLevel();
@@ -102,7 +108,16 @@ final class ServeCommand {
 
         try {
             start(options, io, phases);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            if (flags.socketHandedOver()) {
+                // start has answered already: containerd learns of it when the socket closes
+                log.error("cannot serve on {}", flags.socket(), e);
+                giveUpHandedOverSocket();
+                return 1;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("already in use") && endpoint.isServing()) {
                 // Another daemon of the same group won the race to bind: its address serves us too.
@@ -115,11 +130,10 @@ final class ServeCommand {
         }
         log.info("serving {} for namespace {} on {} ({} platform, pid {})", ShimFlags.RUNTIME, flags.namespace(),
                 published.address(), platform.name(), ProcessHandle.current().pid());
-        // Before the readiness line: a SIGTERM right after it must still remove our sockets.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shutdown"));
-        NativeImage.runShutdownHooksOnSignals();
-        ready.println("OK " + published.address());
-        platform.releaseStdout();
+        if (!flags.socketHandedOver()) { // else start has answered already, and our stdout is /dev/null
+            ready.println("OK " + published.address());
+            platform.releaseStdout();
+        }
         phases.mark("ready");
         platform.serving();
         log.debug("start-up: {}; on the I/O thread: {}", phases, io.phases);
@@ -145,8 +159,29 @@ final class ServeCommand {
 
         static IoStart begin() {
             IoStart io = new IoStart();
-            Thread.ofPlatform().name("io-setup").daemon().start(io.loop);
+            Thread.ofPlatform().name("io-setup").daemon().start(() -> {
+                io.loop.run();
+                io.warmListener();
+            });
             return io;
+        }
+
+        /**
+         * What serving on the listening socket first needs, done while main builds the services
+         * (this core is idle by then): the loop's thread started and the epoll server channel's
+         * classes initialised (Netty's epoll transport is initialised at run time). Nothing that
+         * logs: main sets the log level up.
+         */
+        private void warmListener() {
+            if (loop.state() != java.util.concurrent.Future.State.SUCCESS || loop.resultNow() == null) {
+                return;
+            }
+            loop.resultNow().execute(() -> { });
+            try {
+                Class.forName("io.netty.channel.epoll.EpollServerDomainSocketChannel");
+            } catch (ClassNotFoundException | LinkageError e) {
+                // main meets it again when it serves, and reports it then
+            }
         }
 
         private EventLoopGroup newLoop() {
@@ -202,9 +237,13 @@ final class ServeCommand {
         TtrpcServer built = server.build();
         phases.mark("ttrpc server");
         PipeAddress.UnixSocket socket = new PipeAddress.UnixSocket(endpoint.path());
-        ttrpc = placement.shared()
-                ? new DaemonLeases(endpoint.path()).bindExclusively(() -> TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY))
-                : TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY);
+        if (flags.socketHandedOver()) {
+            ttrpc = TtrpcEndpoint.adopt(built, socket, flags.socketFd()); // bound, with its mode, by start
+        } else {
+            ttrpc = placement.shared()
+                    ? new DaemonLeases(endpoint.path()).bindExclusively(() -> TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY))
+                    : TtrpcEndpoint.listen(built, socket, UnixSockets.Access.OWNER_ONLY);
+        }
         phases.mark("listen");
         try {
             published = platform.publish(endpoint.path(), flags.namespace(), placement.key());
@@ -238,6 +277,21 @@ final class ServeCommand {
         services.forEach(g::addService);
         grpc = g.start();
         ShimInfo.write(endpoint, flags.namespace(), flags.id(), placement.shared());
+    }
+
+    /**
+     * A daemon that cannot serve the socket its start bound removes it: nobody will accept there,
+     * and the next start would find a stale file. (The descriptor closes with the process.)
+     */
+    private void giveUpHandedOverSocket() {
+        if (!flags.socketHandedOver()) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(ShimEndpoint.at(flags.socket()).path());
+        } catch (IOException e) {
+            // the next start replaces a stale socket anyway
+        }
     }
 
     /** Which tasks this daemon serves: the same answer its {@code start} found. */
@@ -305,7 +359,11 @@ final class ServeCommand {
             if (ioLoop != null) {
                 ioLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             }
-            if (endpoint != null && !unlinked) {
+            if (ttrpc == null) {
+                // Stopped before it served: its paths may be a daemon's that won the race to bind
+                // (start reads BUSY), but for the socket its start bound for it.
+                giveUpHandedOverSocket();
+            } else if (endpoint != null && !unlinked) {
                 // The endpoints removed their own sockets; the info file is ours.
                 Files.deleteIfExists(endpoint.infoPath());
             }

@@ -31,6 +31,7 @@ public final class ShimMain {
         o.addOption(value("publish-binary", "containerd binary for publishing events (unused: events go over ttrpc)"));
         o.addOption(value("bundle", "bundle directory (default: working directory)"));
         o.addOption(value("socket", "serve on this address instead of the derived one"));
+        o.addOption(value("socket-fd", "serve: the socket start bound and listens on is this inherited descriptor"));
         o.addOption(Option.builder().longOpt("debug").desc("log at debug level").get());
         o.addOption(Option.builder("v").longOpt("version").desc("print the version and exit").get());
         o.addOption(Option.builder("h").longOpt("help").desc("show this help").get());
@@ -39,6 +40,22 @@ public final class ShimMain {
 
     private static Option value(String name, String description) {
         return Option.builder().longOpt(name).hasArg().argName(name.toUpperCase(java.util.Locale.ROOT)).desc(description).get();
+    }
+
+    private static int socketFd(CommandLine cli) {
+        String fd = cli.getOptionValue("socket-fd");
+        if (fd == null) {
+            return ShimFlags.NO_SOCKET_FD;
+        }
+        try {
+            int n = Integer.parseInt(fd);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("-socket-fd wants a descriptor number, got " + fd);
     }
 
     public static void main(String[] args) throws Exception {
@@ -77,9 +94,19 @@ public final class ShimMain {
         }
         String command = rest.get(0);
         String bundle = cli.getOptionValue("bundle");
-        ShimFlags flags = new ShimFlags(cli.getOptionValue("namespace", ""), cli.getOptionValue("id", ""),
-                cli.getOptionValue("address", ""), cli.getOptionValue("publish-binary", ""),
-                bundle == null ? null : Path.of(bundle), cli.getOptionValue("socket", ""), cli.hasOption("debug"), command);
+        ShimFlags flags;
+        try {
+            flags = new ShimFlags(cli.getOptionValue("namespace", ""), cli.getOptionValue("id", ""),
+                    cli.getOptionValue("address", ""), cli.getOptionValue("publish-binary", ""),
+                    bundle == null ? null : Path.of(bundle), cli.getOptionValue("socket", ""), socketFd(cli), cli.hasOption("debug"), command);
+        } catch (IllegalArgumentException e) {
+            System.err.println("containerd-shim-runhcs-v1: " + e.getMessage());
+            return 2;
+        }
+        if (flags.socketHandedOver() && flags.socket().isEmpty()) {
+            System.err.println("containerd-shim-runhcs-v1: -socket-fd needs -socket (where that socket is bound)");
+            return 2;
+        }
         return switch (command) {
             case "start" -> new StartCommand(flags).run();
             case "delete" -> new DeleteCommand(flags).run();

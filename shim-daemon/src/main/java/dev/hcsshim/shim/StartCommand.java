@@ -1,15 +1,19 @@
 package dev.hcsshim.shim;
 
+import dev.hcsshim.nativeimage.ListenerHandoff;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.shim.sharing.BuildIdentity;
 import dev.hcsshim.shim.sharing.DaemonLeases;
 import dev.hcsshim.shim.sharing.DaemonPlacement;
 import dev.hcsshim.shim.sharing.TaskGrouping;
 import dev.hcsshim.shim.task.IdRules;
 import dev.hcsshim.shim.task.RuntimeOptions;
+import dev.hcsshim.transport.UnixSockets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +37,8 @@ final class StartCommand {
     private static final long READY_TIMEOUT_SECONDS = 60;
     /** How often start launches a daemon that then finds its scope served by another (each time a race lost). */
     private static final int MAX_LAUNCHES = 3;
+    /** Connections the handed-over socket queues while its daemon starts (the kernel caps it at somaxconn). */
+    private static final int LISTEN_BACKLOG = 4096;
 
     private final ShimFlags flags;
 
@@ -61,7 +67,8 @@ final class StartCommand {
                     throw new StartException("no daemon for " + placement.key() + " after " + MAX_LAUNCHES + " launches");
                 } else {
                     // null: another daemon of the scope won the race to bind; join it next round
-                    address = launchDaemon(endpoint, options, bundle, placement);
+                    address = NativeImage.inExecutable() ? handOffDaemon(endpoint, options, bundle, placement)
+                            : launchDaemon(endpoint, options, bundle, placement);
                 }
             }
             writeAddressFile(bundle, address);
@@ -82,28 +89,62 @@ final class StartCommand {
     }
 
     /**
+     * The native executable's launch: binds the task's socket here, hands it to {@code serve} as
+     * an inherited descriptor (its stdin carries the runtime options) and answers at once, without
+     * waiting for the daemon: containerd connects and sends Create while the daemon starts, and
+     * Create waits in the socket's backlog. A daemon that fails from here on says so in
+     * containerd's log and closes the socket, which fails containerd's call (as runc's shim does).
+     * For a shared scope the bind decides the race between two starts: the loser joins (null).
+     */
+    private String handOffDaemon(ShimEndpoint endpoint, byte[] options, Path bundle, DaemonPlacement placement)
+            throws IOException, InterruptedException, StartException {
+        Path socket = endpoint.path();
+        int listening;
+        try {
+            listening = placement.shared() ? new DaemonLeases(socket).bindExclusively(() -> listen(socket)) : listen(socket);
+        } catch (BindException e) {
+            if (!endpoint.isServing()) {
+                throw new StartException("cannot serve on " + endpoint.address() + ": " + e.getMessage());
+            }
+            // A daemon of the same scope listens there: the caller joins it, or (one task's own
+            // daemon, started twice) it is already this task's.
+            return placement.shared() ? null : Platforms.current().address(socket, flags.namespace(), placement.key());
+        }
+        try {
+            ListenerHandoff.spawn(daemonCommand(endpoint, bundle, ListenerHandoff.DAEMON_FD),
+                    daemonDirectory(endpoint, bundle, placement), options, listening);
+        } catch (IOException e) {
+            Files.deleteIfExists(socket);
+            throw new StartException("cannot start the shim daemon: " + e.getMessage());
+        } finally {
+            ListenerHandoff.closeDescriptor(listening);
+        }
+        return Platforms.current().address(socket, flags.namespace(), placement.key());
+    }
+
+    /** The task's socket, bound with the daemon's access mode and listening. */
+    private static int listen(Path socket) throws IOException {
+        UnixSockets.prepare(socket, UnixSockets.Access.OWNER_ONLY);
+        int fd = ListenerHandoff.listen(socket, LISTEN_BACKLOG);
+        try {
+            UnixSockets.finish(socket, UnixSockets.Access.OWNER_ONLY);
+            return fd;
+        } catch (IOException e) {
+            ListenerHandoff.closeDescriptor(fd);
+            Files.deleteIfExists(socket);
+            throw e;
+        }
+    }
+
+    /**
      * Launches {@code serve} detached from us: its stdin carries the runtime options, its stdout
      * carries one readiness line ({@code OK <address>}, {@code BUSY <address>} when another
      * daemon won a race for the same group, or {@code ERR <message>}) and is then closed.
      */
     private String launchDaemon(ShimEndpoint endpoint, byte[] options, Path bundle, DaemonPlacement placement)
             throws IOException, InterruptedException, StartException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Launcher.self());
-        addFlag(cmd, "-namespace", flags.namespace());
-        addFlag(cmd, "-id", flags.id());
-        addFlag(cmd, "-address", flags.address());
-        addFlag(cmd, "-publish-binary", flags.publishBinary());
-        addFlag(cmd, "-bundle", bundle.toString());
-        addFlag(cmd, "-socket", endpoint.path().toString());
-        if (flags.debug()) {
-            cmd.add("-debug");
-        }
-        cmd.add("serve");
-
-        // A shared daemon outlives the bundle it was started from: it keeps no directory busy.
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(placement.shared() ? endpoint.path().getParent().toFile() : bundle.toFile())
+        ProcessBuilder pb = new ProcessBuilder(daemonCommand(endpoint, bundle, ShimFlags.NO_SOCKET_FD))
+                .directory(daemonDirectory(endpoint, bundle, placement).toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         Process daemon = pb.start();
         try (OutputStream stdin = daemon.getOutputStream()) {
@@ -134,6 +175,31 @@ final class StartCommand {
         }
         daemon.waitFor(5, TimeUnit.SECONDS);
         throw new StartException(ready.startsWith("ERR ") ? ready.substring(4) : "shim daemon said: " + ready);
+    }
+
+    /** {@code serve} with this task's flags; {@code socketFd}: the listening socket it inherits, if any. */
+    private List<String> daemonCommand(ShimEndpoint endpoint, Path bundle, int socketFd) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Launcher.self());
+        addFlag(cmd, "-namespace", flags.namespace());
+        addFlag(cmd, "-id", flags.id());
+        addFlag(cmd, "-address", flags.address());
+        addFlag(cmd, "-publish-binary", flags.publishBinary());
+        addFlag(cmd, "-bundle", bundle.toString());
+        addFlag(cmd, "-socket", endpoint.path().toString());
+        if (socketFd != ShimFlags.NO_SOCKET_FD) {
+            addFlag(cmd, "-socket-fd", Integer.toString(socketFd));
+        }
+        if (flags.debug()) {
+            cmd.add("-debug");
+        }
+        cmd.add("serve");
+        return cmd;
+    }
+
+    /** A shared daemon outlives the bundle it was started from: it keeps no directory busy. */
+    private static Path daemonDirectory(ShimEndpoint endpoint, Path bundle, DaemonPlacement placement) {
+        return placement.shared() ? endpoint.path().getParent() : bundle;
     }
 
     /** Where this task's daemon is (the same answer in {@code start} and in the daemon it launches). */

@@ -82,6 +82,27 @@ class NativeExecutableIT {
     }
 
     @Test
+    void theDaemonServesOnTheSocketItsStartBoundAndHandedOver() throws Exception {
+        h.runDetached("handoff", "/bin/sleep", "1000").requireOk();
+        long pid = daemonOf("handoff").pid();
+        String address = Files.readString(h.containerd.workDir().resolve("state/io.containerd.runtime.v2.task/native-it/handoff/address"));
+        String socket = address.substring("unix://".length());
+        // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path; flag 00010000 = listening
+        List<String> listening;
+        try (Stream<String> lines = Files.lines(Path.of("/proc/net/unix"))) {
+            listening = lines.map(l -> l.trim().split("\\s+")).filter(f -> f.length == 8 && f[7].equals(socket))
+                    .filter(f -> (Integer.parseInt(f[3], 16) & 0x10000) != 0).map(f -> f[6]).toList();
+        }
+        assertEquals(1, listening.size(), () -> "sockets listening at " + socket + ": " + listening);
+        // start bound it and passed it as descriptor 3; the daemon never bound a socket of its own there
+        assertEquals("socket:[" + listening.getFirst() + "]", Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/3")).toString());
+        assertEquals(0, h.ctr("task", "exec", "--exec-id", "through-it", "handoff", "/bin/true").exitCode());
+        h.remove("handoff");
+        ShimHarness.await("the daemon to exit and remove its socket", Duration.ofSeconds(30),
+                () -> !Files.exists(Path.of(socket)) && ProcessHandle.of(pid).isEmpty());
+    }
+
+    @Test
     void nativeLibrariesComeFromTheDistributionAndNothingIsUnpacked() throws Exception {
         h.runDetached("libs", "/bin/sleep", "1000").requireOk();
         long pid = daemonOf("libs").pid();

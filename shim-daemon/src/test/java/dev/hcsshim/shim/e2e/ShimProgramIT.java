@@ -113,6 +113,9 @@ class ShimProgramIT {
         Path socket = Path.of(r.out().substring("unix://".length()));
         ProcessHandle daemon = h.liveShims().stream()
                 .filter(p -> p.info().commandLine().orElse("").contains(" -id sigterm ")).findFirst().orElseThrow();
+        // start answers before its daemon serves (it hands the daemon the socket it bound); one
+        // killed before then leaves that socket to delete, as containerd runs after a shim dies.
+        ShimHarness.await("the daemon to serve", Duration.ofSeconds(30), () -> Files.exists(Path.of(socket + ".json")));
         assertTrue(daemon.destroy(), "SIGTERM sent");
         daemon.onExit().get(30, TimeUnit.SECONDS);
         ShimHarness.await("sockets removed", Duration.ofSeconds(10), () -> !Files.exists(socket)
