@@ -137,7 +137,8 @@ final class StartCommand {
     }
 
     /**
-     * Launches {@code serve} detached from us: its stdin carries the runtime options, its stdout
+     * The JVM's launch (its process launcher passes no descriptor beyond stdio, so the daemon
+     * binds): {@code serve} detached from us, its stdin carries the runtime options, its stdout
      * carries one readiness line ({@code OK <address>}, {@code BUSY <address>} when another
      * daemon won a race for the same group, or {@code ERR <message>}) and is then closed.
      */
