@@ -1,6 +1,7 @@
 package dev.hcsshim.shim.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,24 @@ class ShimProgramIT {
         daemon.onExit().get(30, TimeUnit.SECONDS);
         ShimHarness.await("sockets removed", Duration.ofSeconds(10), () -> !Files.exists(socket)
                 && !Files.exists(Path.of(socket + ".grpc")) && !Files.exists(Path.of(socket + ".json")));
+    }
+
+    @Test
+    void aDaemonThatCannotServeTheSocketItWasHandedRemovesItAndExits() throws Exception {
+        Path bundle = bundle("bad-handoff");
+        Path socket = h.work.resolve("handed-over.sock");
+        // what a start leaves once it has answered: a socket file at the address it printed
+        try (var listener = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listener.bind(java.net.UnixDomainSocketAddress.of(socket));
+        }
+        assertTrue(Files.exists(socket));
+        // descriptor 99 is not open in the daemon: adopting it fails where containerd already dials
+        Result r = shim(bundle, new byte[0], "-namespace", "program-it", "-address", h.containerd.address().toString(),
+                "-id", "bad-handoff", "-bundle", bundle.toString(), "-socket", socket.toString(), "-socket-fd", "99", "serve");
+        assertEquals(1, r.exit(), r.stderr());
+        assertEquals("", r.out(), "no readiness line: its start has answered already");
+        assertFalse(Files.exists(socket), "the socket its start bound is removed");
+        assertTrue(h.liveShims().stream().noneMatch(p -> p.info().commandLine().orElse("").contains(" -id bad-handoff ")));
     }
 
     @Test
