@@ -24,12 +24,7 @@ public final class PeerCredentialGuard extends ChannelInboundHandlerAdapter {
     public PeerCredentialGuard(int allowedUid) { this.allowedUid = allowedUid; }
 
     /** Allows only peers running as this process's effective uid. */
-    public static PeerCredentialGuard sameUser() { return new PeerCredentialGuard(currentUid()); }
-
-    /** This process's effective uid. */
-    public static int currentUid() {
-        return UnixSockets.currentUid();
-    }
+    public static PeerCredentialGuard sameUser() { return new PeerCredentialGuard(UnixSockets.currentUid()); }
 
     public int allowedUid() { return allowedUid; }
 

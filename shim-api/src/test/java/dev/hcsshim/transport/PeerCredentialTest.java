@@ -44,7 +44,7 @@ class PeerCredentialTest {
 
     @BeforeAll
     static void openTempDir() throws Exception {
-        assertEquals(0, PeerCredentialGuard.currentUid(), "this test needs root (to run a client as nobody)");
+        assertEquals(0, UnixSockets.currentUid(), "this test needs root (to run a client as nobody)");
         // nobody must be able to reach the socket through the filesystem: only SO_PEERCRED stops it
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -387,7 +387,7 @@ class TtrpcServerClientTest {
                 .addService(new TestService().definition())
                 .build();
         TtrpcEndpoint nio = TtrpcEndpoint.listen(server, new PipeAddress.UnixSocket(nioSocket), UnixSockets.Access.OWNER_ONLY,
-                new PeerCredentialGuard(PeerCredentialGuard.currentUid()));
+                new PeerCredentialGuard(UnixSockets.currentUid()));
         try (TtrpcClient nioClient = TtrpcClient.forSocket(nioSocket)) {
             assertEquals("echo:over nio", nioClient.blockingCall(TestService.ECHO, StringValue.of("over nio"), null, BOUND).getValue());
             var missing = TestService.unary(TestService.NAME, "Nope", StringValue.getDefaultInstance(), StringValue.getDefaultInstance());

@@ -1,5 +1,6 @@
 package dev.hcsshim.nativeimage;
 
+import dev.hcsshim.linux.LibC;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
@@ -31,22 +32,11 @@ public final class ListenerHandoff {
     /** Where the daemon finds the listening socket. */
     public static final int DAEMON_FD = 3;
 
-    // Linux x86-64 / aarch64 ABI facts (glibc).
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_STREAM = 1;
+    // The rest are LibC's: compile-time constants, so using them here loads nothing of JNA.
     private static final int EADDRINUSE = 98;
-    private static final int O_WRONLY = 1;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int F_SETPIPE_SZ = 1031;
     private static final int PIPE_DEFAULT_CAPACITY = 65536;
     private static final int SUN_PATH_MAX = 108;
     private static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
-    /** glibc's sizes on 64-bit: posix_spawn_file_actions_t 80, posix_spawnattr_t 336, sigset_t 128; room to spare. */
-    private static final int FILE_ACTIONS_SIZE = 256;
-    private static final int ATTRIBUTES_SIZE = 512;
-    private static final int SIGSET_SIZE = 256;
-    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 
     private ListenerHandoff() {}
 
@@ -59,13 +49,13 @@ public final class ListenerHandoff {
         if (name.length >= SUN_PATH_MAX) {
             throw new IOException("socket path too long for a unix socket: " + path);
         }
-        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        int fd = socket(LibC.AF_UNIX, LibC.SOCK_STREAM, 0);
         if (fd < 0) {
             throw failure("socket", errno());
         }
         CCharPointer address = UnmanagedMemory.calloc(SOCKADDR_UN_SIZE);
         try {
-            address.write(0, (byte) AF_UNIX); // sa_family_t, little-endian
+            address.write(0, (byte) LibC.AF_UNIX); // sa_family_t, little-endian
             for (int i = 0; i < name.length; i++) {
                 address.write(2 + i, name[i]);
             }
@@ -95,9 +85,9 @@ public final class ListenerHandoff {
      */
     public static long spawn(List<String> argv, Path directory, byte[] stdin, int listeningFd) throws IOException {
         int[] pipe = optionsPipe(stdin);
-        PointerBase actions = UnmanagedMemory.calloc(FILE_ACTIONS_SIZE);
-        PointerBase attributes = UnmanagedMemory.calloc(ATTRIBUTES_SIZE);
-        PointerBase signals = UnmanagedMemory.calloc(SIGSET_SIZE);
+        PointerBase actions = UnmanagedMemory.calloc(LibC.SPAWN_FILE_ACTIONS_SIZE);
+        PointerBase attributes = UnmanagedMemory.calloc(LibC.SPAWNATTR_SIZE);
+        PointerBase signals = UnmanagedMemory.calloc(LibC.SIGSET_SIZE);
         CIntPointer pid = UnmanagedMemory.calloc(4);
         try (CCharPointerPointerHolder args = CTypeConversion.toCStrings(argv.toArray(String[]::new));
              CCharPointerPointerHolder env = CTypeConversion.toCStrings(environment());
@@ -107,14 +97,14 @@ public final class ListenerHandoff {
             check("posix_spawn_file_actions_init", posix_spawn_file_actions_init(actions));
             check("posix_spawnattr_init", posix_spawnattr_init(attributes));
             try {
-                check("setflags", posix_spawnattr_setflags(attributes, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
+                check("setflags", posix_spawnattr_setflags(attributes, (short) (LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
                 check("sigfillset", sigfillset(signals));
                 check("setsigdefault", posix_spawnattr_setsigdefault(attributes, signals));
                 check("sigemptyset", sigemptyset(signals));
                 check("setsigmask", posix_spawnattr_setsigmask(attributes, signals));
                 // 0 first: the pipe's read end may be descriptor 3 itself.
                 check("adddup2", posix_spawn_file_actions_adddup2(actions, pipe[0], 0));
-                check("addopen", posix_spawn_file_actions_addopen(actions, 1, devNull.get(), O_WRONLY, 0));
+                check("addopen", posix_spawn_file_actions_addopen(actions, 1, devNull.get(), LibC.O_WRONLY, 0));
                 check("adddup2", posix_spawn_file_actions_adddup2(actions, 1, 2));
                 if (listeningFd != DAEMON_FD) {
                     check("adddup2", posix_spawn_file_actions_adddup2(actions, listeningFd, DAEMON_FD));
@@ -149,7 +139,7 @@ public final class ListenerHandoff {
         CIntPointer fds = UnmanagedMemory.calloc(8);
         int[] pipe;
         try {
-            if (pipe2(fds, O_CLOEXEC) != 0) {
+            if (pipe2(fds, LibC.O_CLOEXEC) != 0) {
                 throw failure("pipe", errno());
             }
             pipe = new int[] {fds.read(0), fds.read(1)};
@@ -157,7 +147,7 @@ public final class ListenerHandoff {
             UnmanagedMemory.free(fds);
         }
         try {
-            if (content.length > PIPE_DEFAULT_CAPACITY && fcntl(pipe[1], F_SETPIPE_SZ, content.length) < 0) {
+            if (content.length > PIPE_DEFAULT_CAPACITY && fcntl(pipe[1], LibC.F_SETPIPE_SZ, content.length) < 0) {
                 throw failure("runtime options of " + content.length + " bytes do not fit a pipe", errno());
             }
             try (CCharPointerHolder bytes = CTypeConversion.toCBytes(content)) {
