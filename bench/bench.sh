@@ -1,40 +1,52 @@
 #!/bin/bash
 # Benchmarks io.containerd.runhcs.v1 (this shim) against io.containerd.runc.v2 (containerd's own
-# runc shim) under one private containerd, alternating the two runtimes run by run so machine
-# drift hits both alike. Prints medians and the ratio ours/runc (below 1 is better for times,
-# above 1 is better for throughput). Needs root, scripts/install-deps.sh and a built dist/.
-#   bench/bench.sh [runs]        default 7 runs per timed scenario
+# runc shim) under one private containerd, in pairs of back-to-back runs of the two (which one
+# goes first alternates pair by pair), so machine drift and the cost of going first or second hit
+# both alike. Prints medians, the median of the pairs' ratios ours/runc (below 1 is better for
+# times, above 1 for throughput) and their quartiles. Needs root, scripts/install-deps.sh and a
+# built dist/.
+#   bench/bench.sh [runs]        default 7 pairs per timed scenario (exec 3x as many, the
+#                                parallel starts and throughput half)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-7}
 . "$top/bench/lib.sh"
 
 RUNTIMES="io.containerd.runhcs.v1 io.containerd.runc.v2"
+OURS_RT=io.containerd.runhcs.v1
 short() { case "$1" in *runhcs*) echo runhcs ;; *) echo runc ;; esac; }
 declare -A samples
 
 record() { samples["$1,$2"]+="$3 "; }
 med() { echo ${samples["$1,$2"]} | tr ' ' '\n' | grep -v '^$' | median; }
+# Quartiles of a scenario's pair ratios ("q1-q3"): how far one pair is from the next.
+spread() { echo ${samples["$1,ratio"]} | tr ' ' '\n' | grep -v '^$' | quartiles; }
+# Runtimes of pair $1 in the order they run: which goes first alternates, so that whatever the
+# first of two back-to-back runs pays (or the second) falls on both alike.
+pair_order() { if (( $1 % 2 )); then echo "$RUNTIMES"; else echo "$RUNTIMES" | awk '{print $2, $1}'; fi; }
+# Times `$2 <runtime> <pair>` for both runtimes in pair $3 and records both and their ratio
+# under scenario $1 (a ratio of neighbours in time: drift of the machine cancels out).
+timed_pair() {
+  local scenario=$1 fn=$2 i=$3 rt t0 t1 ours=0 theirs=0
+  for rt in $(pair_order "$i"); do
+    t0=$(now_ns); "$fn" "$rt" "$i"; t1=$(now_ns)
+    record "$scenario" "$rt" $(( (t1 - t0) / 1000000 ))
+    if [ "$rt" = "$OURS_RT" ]; then ours=$((t1 - t0)); else theirs=$((t1 - t0)); fi
+  done
+  record "$scenario" ratio "$(ratio "$ours" "$theirs" 3)"
+}
 
 echo "warming up (first start of each shim)..." >&2
 for rt in $RUNTIMES; do ctr_ run --rm $(run_args $rt) warm-$(short $rt) /bin/true </dev/null; done
 
-echo "ctr run --rm /bin/true, $runs runs each..." >&2
-for i in $(seq "$runs"); do
-  for rt in $RUNTIMES; do
-    t0=$(now_ms); ctr_ run --rm $(run_args $rt) true-$(short $rt)-$i /bin/true </dev/null; t1=$(now_ms)
-    record run "$rt" $((t1 - t0))
-  done
-done
+run_true() { ctr_ run --rm $(run_args "$1") true-$(short "$1")-$2 /bin/true </dev/null; }
+echo "ctr run --rm /bin/true, $runs pairs..." >&2
+for i in $(seq "$runs"); do timed_pair run run_true "$i"; done
 
-echo "ctr task exec /bin/true, $runs runs each..." >&2
+exec_true() { ctr_ task exec --exec-id e$2 exec-$(short "$1") /bin/true </dev/null; }
+echo "ctr task exec /bin/true, $((3 * runs)) pairs..." >&2
 for rt in $RUNTIMES; do ctr_ run -d $(run_args $rt) exec-$(short $rt) /bin/sleep 100000 </dev/null; done
-for i in $(seq "$runs"); do
-  for rt in $RUNTIMES; do
-    t0=$(now_ms); ctr_ task exec --exec-id e$i exec-$(short $rt) /bin/true </dev/null; t1=$(now_ms)
-    record exec "$rt" $((t1 - t0))
-  done
-done
+for i in $(seq $((3 * runs))); do timed_pair exec exec_true "$i"; done
 
 # The shim's own commands, run as containerd runs them: `start` (which launches the daemon and
 # returns: at once when it hands the daemon its socket, as the native executable does; else once
@@ -47,8 +59,10 @@ start_shim() { # $1: task id; in its bundle, as containerd runs it
 }
 stop_daemon() { # $1: task id; once it serves, so that it removes its socket
   local daemon
-  daemon=$(pgrep -f -- "-id $1 .*serve$" || true)
-  [ -z "$daemon" ] || { kill "$daemon"; while kill -0 "$daemon" 2>/dev/null; do sleep 0.02; done; }
+  for daemon in $(shim_pids "-id $1 .*serve$"); do
+    kill "$daemon" 2>/dev/null || true
+    while kill -0 "$daemon" 2>/dev/null; do sleep 0.02; done
+  done
 }
 for i in $(seq "$runs"); do
   mkdir -p "$work/bundle-cmd-$i"; ctr oci spec > "$work/bundle-cmd-$i/config.json"
@@ -74,9 +88,10 @@ for i in $(seq "$runs"); do
   stop_daemon ready-$i
 done
 
-echo "stdout throughput: 256 MiB from dd bs=1M, 3 runs each..." >&2
-for i in 1 2 3; do
-  for rt in $RUNTIMES; do
+rounds=$(( (runs + 1) / 2 ))
+echo "stdout throughput: 256 MiB from dd bs=1M, $rounds pairs..." >&2
+for i in $(seq "$rounds"); do
+  for rt in $(pair_order "$i"); do
     # Timed from the first byte to end-of-file, so container start-up is not counted.
     ms=$(ctr_ run --rm $(run_args $rt) dd-$(short $rt)-$i /bin/dd if=/dev/zero bs=1M count=256 </dev/null 2>/dev/null |
       { head -c 1 >/dev/null; t0=$(now_ms); cat >/dev/null; t1=$(now_ms); echo $((t1 - t0)); })
@@ -84,17 +99,13 @@ for i in 1 2 3; do
   done
 done
 
-echo "10 containers started in parallel, 3 rounds each..." >&2
-for i in 1 2 3; do
-  for rt in $RUNTIMES; do
-    t0=$(now_ms)
-    pids=""
-    for n in $(seq 10); do ctr_ run -d $(run_args $rt) par-$(short $rt)-$i-$n /bin/sleep 100000 </dev/null & pids="$pids $!"; done
-    wait $pids   # not a bare wait: containerd is a background job of this shell too
-    t1=$(now_ms)
-    record parallel "$rt" $((t1 - t0))
-  done
-done
+run_ten() {
+  local pids="" n
+  for n in $(seq 10); do ctr_ run -d $(run_args "$1") par-$(short "$1")-$2-$n /bin/sleep 100000 </dev/null & pids="$pids $!"; done
+  wait $pids   # not a bare wait: containerd is a background job of this shell too
+}
+echo "10 containers started in parallel, $rounds pairs..." >&2
+for i in $(seq "$rounds"); do timed_pair parallel run_ten "$i"; done
 
 echo "shim memory with 10 containers running..." >&2
 clear_all
@@ -115,11 +126,11 @@ settle
 rss_grouped=$(shim_mem_kb "$OURS" Rss)
 pss_grouped=$(shim_mem_kb "$OURS" Pss)
 
-printf '\n%-44s %12s %12s %10s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc"
+printf '\n%-44s %12s %12s %10s %12s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc" "(quartiles)"
 for s in run exec parallel; do
   a=$(med $s io.containerd.runhcs.v1); b=$(med $s io.containerd.runc.v2)
   case $s in run) label="ctr run --rm /bin/true (ms)";; exec) label="ctr task exec /bin/true (ms)";; parallel) label="10 containers started in parallel (ms)";; esac
-  printf '%-44s %12s %12s %10s\n' "$label" "$a" "$b" "$(ratio "$a" "$b")"
+  printf '%-44s %12s %12s %10s %12s\n' "$label" "$a" "$b" "$(printf %.2f "$(med $s ratio)")" "$(spread $s)"
 done
 a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
 printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"

@@ -51,9 +51,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+now_ns() { date +%s%N; }
+now_ms() { echo $(( $(now_ns) / 1000000 )); }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# First and third quartile of the numbers on stdin, as "q1-q3" (nearest rank).
+quartiles() { sort -g | awk '{a[NR]=$1} END {if (NR) printf "%.2f-%.2f", a[int((NR+3)/4)], a[int((3*NR+3)/4)]}'; }
+# $1/$2 with ${3:-2} decimals.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b == 0) print "n/a"; else printf "%." d "f", a / b }'; }
 run_args() { echo "--runtime $1 --env PATH=/bin --rootfs $work/rootfs"; }
 
 busybox_rootfs "$work/rootfs"

@@ -125,6 +125,11 @@ public interface LibC extends Library {
 
     int mkfifo(String path, int mode) throws LastErrorException;
 
+    int MFD_CLOEXEC = 1;
+
+    /** glibc 2.27+: an anonymous file in memory, gone with its last descriptor. */
+    int memfd_create(String name, int flags) throws LastErrorException;
+
     /** TIOCSWINSZ with a struct winsize (4 unsigned shorts: rows, cols, xpixel, ypixel). */
     int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 

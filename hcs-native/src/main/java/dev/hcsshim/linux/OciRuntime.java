@@ -6,17 +6,13 @@ import dev.hcsshim.errdefs.ErrorKind;
 import dev.hcsshim.process.ExitStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -30,12 +26,14 @@ import org.slf4j.LoggerFactory;
  * The OCI runtime CLI (runc by default, crun by name) for one state root, e.g. one containerd
  * namespace. Every method runs one short-lived runtime process and fails with an
  * {@link OciRuntimeException} carrying the runtime's own error message (read from its
- * {@code --log ... --log-format json} file) and its kind, decided here by {@link OciErrors}.
+ * {@code --log ... --log-format json} log) and its kind, decided here by {@link OciErrors}.
  *
- * <p>A call's files (that log, the runtime's stderr, an exec's process spec and pid file) live in
- * the container's call directory, {@code <bundle>/}{@value #CALL_DIR}, which {@link #delete}
- * removes, so a daemon killed mid-call leaves them where the task's cleanup finds them. The state
- * root itself is removed by the delete that empties it.
+ * <p>What a call passes and gets back (that log, the runtime's stdin, stdout and stderr, an exec's
+ * process spec) are {@link MemoryFile}s: nothing created on disk, nothing left by a daemon killed
+ * mid-call. The one file the runtime itself writes, an exec's pid file, lives in the container's
+ * call directory, {@code <bundle>/}{@value #CALL_DIR}, which {@link #delete} removes, so what a
+ * killed daemon left goes with the task's cleanup. The state root itself is removed by the delete
+ * that empties it.
  *
  * <p>Container processes ({@link #create}, {@link #exec}) are re-parented to this JVM (a child
  * subreaper) when runc exits; their exits are reported through the {@link ExitWatcher}.
@@ -53,6 +51,8 @@ public final class OciRuntime {
 
     /** The directory in a container's bundle that holds the files of its runtime calls. */
     public static final String CALL_DIR = "runtime-calls";
+    /** The runtime's descriptor for its log, and for the first input of a call (an exec's process spec). */
+    static final int LOG_FD = 3, FIRST_INPUT_FD = 4;
 
     private final Path binary;
     private final Path root;
@@ -147,13 +147,13 @@ public final class OciRuntime {
         if (consoleSocket != null) args.addAll(List.of("--console-socket", consoleSocket.toString()));
         args.add(id);
         try (StateRoot.Hold h = stateRoot.holdForCreate()) {
-            return startProcess(id, args, pidFile, stdio, consoleSocket != null);
+            return startProcess(args, pidFile, stdio, consoleSocket != null);
         }
     }
 
     /** {@code runc start}: runs the user process of a created container. */
     public void start(String id) throws IOException {
-        run(id, List.of("start", id), null);
+        run(List.of("start", id), null);
     }
 
     /**
@@ -161,16 +161,14 @@ public final class OciRuntime {
      * With a console socket (the spec must say terminal: true) the pty master arrives there.
      */
     public Started exec(String id, String processSpecJson, Stdio stdio, Path consoleSocket) throws IOException {
-        try (CallFiles files = callFiles(id)) {
-            Path spec = files.create("exec-", ".json");
-            Files.writeString(spec, processSpecJson);
-            Path pidFile = files.create("exec-", ".pid");
-            Files.delete(pidFile); // a unique name: runc writes the file
-            List<String> args = new ArrayList<>(List.of("exec", "--process", spec.toString(), "--detach",
-                    "--pid-file", pidFile.toString()));
+        try (CallFiles files = callFiles(id);
+             MemoryFile spec = MemoryFile.of("runtime-process", processSpecJson.getBytes(StandardCharsets.UTF_8))) {
+            Path pidFile = files.name("exec-", ".pid"); // runc writes it
+            List<String> args = new ArrayList<>(List.of("exec", "--process", MemoryFile.childPath(FIRST_INPUT_FD),
+                    "--detach", "--pid-file", pidFile.toString()));
             if (consoleSocket != null) args.addAll(List.of("--console-socket", consoleSocket.toString()));
             args.add(id);
-            return startProcess(id, args, pidFile, stdio, consoleSocket != null, files);
+            return startProcess(args, pidFile, stdio, consoleSocket != null, spec);
         }
     }
 
@@ -180,25 +178,25 @@ public final class OciRuntime {
         if (all) args.add("--all");
         args.add(id);
         args.add(Integer.toString(signal));
-        run(id, args, null);
+        run(args, null);
     }
 
     public void pause(String id) throws IOException {
-        run(id, List.of("pause", id), null);
+        run(List.of("pause", id), null);
     }
 
     public void resume(String id) throws IOException {
-        run(id, List.of("resume", id), null);
+        run(List.of("resume", id), null);
     }
 
     /** {@code runc update --resources -}: an OCI LinuxResources JSON document. */
     public void update(String id, String resourcesJson) throws IOException {
-        run(id, List.of("update", "--resources", "-", id), resourcesJson.getBytes(StandardCharsets.UTF_8));
+        run(List.of("update", "--resources", "-", id), resourcesJson.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code runc ps --format json}: host pids of every process in the container. */
     public List<Integer> ps(String id) throws IOException {
-        JsonNode n = parse("ps", id, run(id, List.of("ps", "--format", "json", id), null));
+        JsonNode n = parse("ps", id, run(List.of("ps", "--format", "json", id), null));
         List<Integer> pids = new ArrayList<>();
         if (n != null) n.forEach(p -> pids.add(p.asInt()));
         return pids;
@@ -206,7 +204,7 @@ public final class OciRuntime {
 
     /** {@code runc state}. */
     public State state(String id) throws IOException {
-        JsonNode n = parse("state", id, run(id, List.of("state", id), null));
+        JsonNode n = parse("state", id, run(List.of("state", id), null));
         return new State(n.path("id").asText(), n.path("pid").asInt(), n.path("status").asText(),
                 Path.of(n.path("bundle").asText("/")), n.path("created").asText(""), n);
     }
@@ -219,7 +217,7 @@ public final class OciRuntime {
     public void delete(String id, boolean force) throws IOException {
         boolean gone = false;
         try {
-            run(id, force ? List.of("delete", "--force", id) : List.of("delete", id), null);
+            run(force ? List.of("delete", "--force", id) : List.of("delete", id), null);
             gone = true;
         } catch (OciRuntimeException e) {
             gone = e.kind() == ErrorKind.NOT_FOUND;
@@ -237,7 +235,7 @@ public final class OciRuntime {
 
     /** {@code runc events --stats}: one statistics sample. */
     public OciStats stats(String id) throws IOException {
-        JsonNode n = parse("events --stats", id, run(id, List.of("events", "--stats", id), null));
+        JsonNode n = parse("events --stats", id, run(List.of("events", "--stats", id), null));
         if (n == null || !n.has("data")) throw new OciRuntimeException(ErrorKind.UNKNOWN,
                 name() + " events --stats " + id + ": no data");
         return OciStats.parse(n.path("data"));
@@ -256,7 +254,7 @@ public final class OciRuntime {
         if (leaveRunning) args.add("--leave-running");
         args.add(id);
         try {
-            run(id, args, null);
+            run(args, null);
         } catch (OciRuntimeException e) {
             if (e.kind() == ErrorKind.NOT_FOUND) throw e;
             String criuLog = "";
@@ -272,24 +270,18 @@ public final class OciRuntime {
 
     // ---------------------------------------------------------------------------------------
 
-    private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal)
-            throws IOException {
-        try (CallFiles files = callFiles(id)) {
-            return startProcess(id, args, pidFile, stdio, terminal, files);
-        }
-    }
-
-    private Started startProcess(String id, List<String> args, Path pidFile, Stdio stdio, boolean terminal,
-                                 CallFiles files) throws IOException {
-        Path logFile = files.create("log-", ".json");
-        // the container inherits runc's stdio: our pipe ends themselves (a terminal's comes over the console socket)
-        Running runtime = launch(args, logFile, terminal ? Stdio.NULL : stdio);
-        try {
-            finish(runtime, args, logFile, null);
-            int pid = readPid(args, pidFile);
-            return new Started(pid, watcher.watch(pid));
-        } finally {
-            runtime.sweeperHold().close();
+    private Started startProcess(List<String> args, Path pidFile, Stdio stdio, boolean terminal,
+                                 MemoryFile... inputs) throws IOException {
+        try (MemoryFile runtimeLog = MemoryFile.create("runtime-log")) {
+            // the container inherits runc's stdio: our pipe ends themselves (a terminal's comes over the console socket)
+            Running runtime = launch(args, runtimeLog, terminal ? Stdio.NULL : stdio, inputs);
+            try {
+                finish(runtime, args, runtimeLog, null);
+                int pid = readPid(args, pidFile);
+                return new Started(pid, watcher.watch(pid));
+            } finally {
+                runtime.sweeperHold().close();
+            }
         }
     }
 
@@ -305,36 +297,17 @@ public final class OciRuntime {
         }
     }
 
-    /** Runs a runtime command for container {@code id} to completion and returns its stdout. */
-    private byte[] run(String id, List<String> args, byte[] stdin) throws IOException {
-        try (CallFiles files = callFiles(id)) {
-            Path logFile = files.create("log-", ".json");
-            // files, not pipes: a runtime that hangs holding its output open still meets the timeout,
-            // and input it does not read cannot block us
-            Path errFile = files.create("err-", ".txt");
-            Path outFile = files.create("out-", ".json");
-            Path inFile = null;
-            if (stdin != null) {
-                inFile = files.create("in-", ".json");
-                Files.write(inFile, stdin);
-            }
-            int in = inFile == null ? -1 : Fds.open(inFile.toString(), LibC.O_RDONLY);
-            int out = -1;
-            int err = -1;
-            Running runtime;
-            try {
-                out = Fds.open(outFile.toString(), LibC.O_WRONLY);
-                err = Fds.open(errFile.toString(), LibC.O_WRONLY);
-                runtime = launch(args, logFile, new Stdio(in, out, err));
-            } finally {
-                Fds.closeQuietly(in);
-                Fds.closeQuietly(out);
-                Fds.closeQuietly(err);
-            }
+    /** Runs a runtime command to completion and returns its stdout. */
+    private byte[] run(List<String> args, byte[] stdin) throws IOException {
+        try (MemoryFile runtimeLog = MemoryFile.create("runtime-log");
+             MemoryFile err = MemoryFile.create("runtime-stderr");
+             MemoryFile out = MemoryFile.create("runtime-stdout");
+             MemoryFile in = stdin == null ? null : MemoryFile.of("runtime-stdin", stdin)) {
+            Running runtime = launch(args, runtimeLog, new Stdio(in == null ? -1 : in.fd(), out.fd(), err.fd()));
             runtime.sweeperHold().close(); // nothing it starts outlives it
-            finish(runtime, args, logFile, errFile);
+            finish(runtime, args, runtimeLog, err);
             // outputs are small: state, ps, one stats line
-            return Files.readAllBytes(outFile);
+            return out.readAll();
         }
     }
 
@@ -344,18 +317,24 @@ public final class OciRuntime {
      */
     private record Running(int pid, CompletableFuture<ExitStatus> exit, ExitWatcher.Guard sweeperHold) {}
 
-    /** Starts {@code runtime --root R [--systemd-cgroup] --log F --log-format json args...}. */
-    private Running launch(List<String> args, Path logFile, Stdio stdio) throws IOException {
+    /**
+     * Starts {@code runtime --root R [--systemd-cgroup] --log L --log-format json args...}: the log
+     * is its descriptor {@value #LOG_FD}, the {@code inputs} its descriptors from {@value #FIRST_INPUT_FD} up.
+     */
+    private Running launch(List<String> args, MemoryFile runtimeLog, Stdio stdio, MemoryFile... inputs) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.add("--root");
         cmd.add(root.toString());
         if (systemdCgroup) cmd.add("--systemd-cgroup");
-        cmd.addAll(List.of("--log", logFile.toString(), "--log-format", "json"));
+        cmd.addAll(List.of("--log", MemoryFile.childPath(LOG_FD), "--log-format", "json"));
         cmd.addAll(args);
+        int[] inherited = new int[1 + inputs.length];
+        inherited[LOG_FD - 3] = runtimeLog.fd();
+        for (int i = 0; i < inputs.length; i++) inherited[FIRST_INPUT_FD - 3 + i] = inputs[i].fd();
         ExitWatcher.Guard hold = watcher != null ? watcher.guard() : () -> { };
         try {
-            int pid = Spawn.start(cmd, null, stdio.stdin(), stdio.stdout(), stdio.stderr(), false);
+            int pid = Spawn.start(cmd, null, stdio.stdin(), stdio.stdout(), stdio.stderr(), false, inherited);
             return new Running(pid, watcher != null ? watcher.watch(pid) : null, hold);
         } catch (IOException | RuntimeException e) {
             hold.close();
@@ -381,11 +360,11 @@ public final class OciRuntime {
      * Waits for a runtime command and, if it failed, throws what it stated: its exit status and
      * the last error in its JSON log (its stderr when the log has none), classified by {@link OciErrors}.
      */
-    private void finish(Running runtime, List<String> args, Path logFile, Path errFile) throws IOException {
+    private void finish(Running runtime, List<String> args, MemoryFile runtimeLog, MemoryFile err) throws IOException {
         int status = awaitExit(runtime, args).status();
         if (status == 0) return;
         String what = name() + " " + args.get(0) + " " + args.get(args.size() - 1);
-        String msg = errorMessage(logFile, errFile);
+        String msg = errorMessage(text(runtimeLog), err == null ? "" : text(err));
         if (msg == null) {
             throw new OciRuntimeException(ErrorKind.UNKNOWN, what + " failed (exit " + status + ") and logged no error");
         }
@@ -434,21 +413,26 @@ public final class OciRuntime {
         Spawn.waitFor(runtime.pid(), 5_000);
     }
 
-    /** The last error the runtime logged, as containerd's runc shim reads it; null if none. */
-    static String errorMessage(Path logFile, Path errFile) {
-        String last = null;
+    private static String text(MemoryFile f) {
         try {
-            for (String line : Files.readAllLines(logFile)) {
-                String msg = logLineError(line);
-                if (msg != null) last = msg;
-            }
-            if (last == null && errFile != null) {
-                String err = Files.readString(errFile).trim();
-                if (!err.isEmpty()) last = err;
-            }
+            return new String(f.readAll(), StandardCharsets.UTF_8);
         } catch (IOException unreadable) {
-            log.debug("cannot read the runtime's log {}: {}", logFile, unreadable.getMessage());
+            log.debug("cannot read what the runtime left in {}: {}", f.fd(), unreadable.getMessage());
+            return "";
         }
+    }
+
+    /**
+     * The last error in the runtime's JSON {@code log}, as containerd's runc shim reads it, else its
+     * {@code stderr}; null if neither has one.
+     */
+    static String errorMessage(String log, String stderr) {
+        String last = null;
+        for (String line : log.split("\n")) {
+            String msg = logLineError(line);
+            if (msg != null) last = msg;
+        }
+        if (last == null && !stderr.isBlank()) last = stderr.trim();
         return last == null ? null : last.strip().replace("\n", "; ");
     }
 
@@ -464,7 +448,7 @@ public final class OciRuntime {
         }
     }
 
-    /** A container's call directory (or a temporary one), and the files a call made in it. */
+    /** A container's call directory (or a temporary one), and the files a call named in it. */
     private CallFiles callFiles(String id) throws IOException {
         Path dir = callDirs.get(id);
         if (dir == null) return new CallFiles(Files.createTempDirectory("runc-call"), true);
@@ -472,11 +456,14 @@ public final class OciRuntime {
         return new CallFiles(dir, false);
     }
 
-    /** Files of one runtime call; closing deletes them (and a temporary directory). */
+    /**
+     * Files the runtime writes for a call (an exec's pid file: runc writes it beside a temporary
+     * one it renames, so it cannot be a {@link MemoryFile}); closing deletes them (and a temporary
+     * directory). In a container's call directory, what a daemon killed mid-call left goes with
+     * the container.
+     */
     private static final class CallFiles implements AutoCloseable {
         private static final AtomicLong CALL_FILE_NUMBERS = new AtomicLong();
-        private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
         private final Path dir;
         private final boolean temporary;
         private final List<Path> files = new ArrayList<>();
@@ -487,18 +474,13 @@ public final class OciRuntime {
         }
 
         /**
-         * A new, empty, owner-only file named {@code prefix<n>suffix}. Not Files.createTempFile:
-         * its names come from a SecureRandom the JDK seeds on first use (~1 ms on the first
-         * Create's path), and a call directory is the daemon's own.
+         * A name {@code prefix<n>suffix} no file has: the runtime creates the file. Numbers restart
+         * with each daemon, so one an earlier daemon left is skipped.
          */
-        Path create(String prefix, String suffix) throws IOException {
+        Path name(String prefix, String suffix) {
             while (true) {
                 Path f = dir.resolve(prefix + CALL_FILE_NUMBERS.incrementAndGet() + suffix);
-                try {
-                    Files.createFile(f, OWNER_ONLY);
-                } catch (FileAlreadyExistsException leftOver) {
-                    continue; // an earlier daemon's, say: the next number
-                }
+                if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) continue;
                 files.add(f);
                 return f;
             }

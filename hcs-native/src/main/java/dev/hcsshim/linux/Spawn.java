@@ -16,8 +16,9 @@ import java.util.List;
  * whole daemon, and every page the daemon writes afterwards takes a copy-on-write fault, which cost
  * a daemon more CPU per runtime call than the call itself.
  *
- * <p>The child gets the given descriptors as 0, 1 and 2 (-1: {@code /dev/null}), no other
- * descriptor (everything from 3 up is closed, whatever its close-on-exec flag), default signal
+ * <p>The child gets the given descriptors as 0, 1 and 2 (-1: {@code /dev/null}), the
+ * {@code inherited} ones as 3, 4, ..., no other descriptor (everything above is closed, whatever
+ * its close-on-exec flag), default signal
  * dispositions and an empty signal mask, and this process's environment. Its exit is observed
  * with {@link ExitWatcher#watch} (which needs the pid watched before its orphan sweeper runs: spawn
  * inside {@link ExitWatcher#guard()}) or, without a watcher, {@link #waitFor}.
@@ -41,17 +42,40 @@ public final class Spawn {
      * needs glibc 2.29+) and returns its pid. {@code newSession} puts it in a session of its own,
      * as {@code setsid(1)}.
      */
-    public static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession)
-            throws IOException {
-        return start(argv, dir, stdin, stdout, stderr, newSession, CLOSEFROM);
+    public static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession,
+                            int... inherited) throws IOException {
+        return start(argv, dir, stdin, stdout, stderr, newSession, CLOSEFROM, inherited);
     }
 
-    /** {@link #start}, closing descriptors from 3 up in one action ({@code closefrom}) or one by one. */
+    /** {@link #start}, closing descriptors above the inherited ones in one action ({@code closefrom}) or one by one. */
     static int start(List<String> argv, Path dir, int stdin, int stdout, int stderr, boolean newSession,
-                     boolean closefrom) throws IOException {
+                     boolean closefrom, int... inherited) throws IOException {
         if (argv.isEmpty() || !argv.get(0).startsWith("/")) {
             throw new IllegalArgumentException("spawn needs an absolute program path, got " + argv);
         }
+        int firstClosed = 3 + inherited.length;
+        // A source below firstClosed could be overwritten by an earlier dup2 in the child: such a
+        // one is passed from a copy above that range, closed again after the spawn.
+        int[] sources = inherited.clone();
+        try {
+            for (int i = 0; i < sources.length; i++) {
+                if (sources[i] < firstClosed) {
+                    sources[i] = C.fcntl(inherited[i], LibC.F_DUPFD_CLOEXEC, firstClosed);
+                }
+            }
+            return spawn(argv, dir, new int[] {stdin, stdout, stderr}, sources, newSession, closefrom);
+        } catch (LastErrorException e) {
+            throw Fds.io("cannot pass descriptors to " + argv.get(0), e);
+        } finally {
+            for (int i = 0; i < sources.length; i++) {
+                if (sources[i] != inherited[i]) Fds.closeQuietly(sources[i]);
+            }
+        }
+    }
+
+    private static int spawn(List<String> argv, Path dir, int[] stdio, int[] inherited, boolean newSession,
+                             boolean closefrom) throws IOException {
+        int firstClosed = 3 + inherited.length;
         try (Memory actions = new Memory(LibC.SPAWN_FILE_ACTIONS_SIZE);
              Memory attr = new Memory(LibC.SPAWNATTR_SIZE);
              Memory signals = new Memory(LibC.SIGSET_SIZE)) {
@@ -59,17 +83,19 @@ public final class Spawn {
             try {
                 check("posix_spawnattr_init", C.posix_spawnattr_init(attr));
                 try {
-                    int[] stdio = {stdin, stdout, stderr};
                     for (int target = 0; target < 3; target++) {
                         check("spawn stdio", stdio[target] < 0
                                 ? C.posix_spawn_file_actions_addopen(actions, target, "/dev/null", LibC.O_RDWR, 0)
                                 : C.posix_spawn_file_actions_adddup2(actions, stdio[target], target));
                     }
+                    for (int i = 0; i < inherited.length; i++) {
+                        check("spawn inherited", C.posix_spawn_file_actions_adddup2(actions, inherited[i], 3 + i));
+                    }
                     if (closefrom) {
-                        check("spawn closefrom", C.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+                        check("spawn closefrom", C.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
                     } else {
                         // one close per descriptor open now; glibc ignores one closed meanwhile
-                        for (int fd : openDescriptorsFrom3()) {
+                        for (int fd : openDescriptorsFrom(firstClosed)) {
                             check("spawn close", C.posix_spawn_file_actions_addclose(actions, fd));
                         }
                     }
@@ -153,10 +179,10 @@ public final class Spawn {
         return block;
     }
 
-    private static int[] openDescriptorsFrom3() {
+    private static int[] openDescriptorsFrom(int first) {
         String[] names = new java.io.File("/proc/self/fd").list();
         return names == null ? new int[0]
-                : java.util.Arrays.stream(names).mapToInt(Integer::parseInt).filter(fd -> fd >= 3).toArray();
+                : java.util.Arrays.stream(names).mapToInt(Integer::parseInt).filter(fd -> fd >= first).toArray();
     }
 
     private static boolean hasLibcFunction(String name) {

@@ -25,14 +25,17 @@ class LinuxSpawnTest {
         return output(script, dir, newSession, true);
     }
 
-    /** The same, closing the parent's descriptors in one action ({@code closefrom}) or one by one. */
-    private String output(String script, Path dir, boolean newSession, boolean closefrom) throws IOException {
+    /**
+     * The same, closing the parent's descriptors in one action ({@code closefrom}) or one by one,
+     * passing the {@code inherited} ones.
+     */
+    private String output(String script, Path dir, boolean newSession, boolean closefrom, int... inherited) throws IOException {
         Path out = tmp.resolve("out-" + System.nanoTime());
         Files.createFile(out);
         int fd = Fds.open(out.toString(), LibC.O_WRONLY);
         int pid;
         try {
-            pid = Spawn.start(List.of("/bin/sh", "-c", script), dir, -1, fd, -1, newSession, closefrom);
+            pid = Spawn.start(List.of("/bin/sh", "-c", script), dir, -1, fd, -1, newSession, closefrom, inherited);
         } finally {
             Fds.closeQuietly(fd);
         }
@@ -56,6 +59,30 @@ class LinuxSpawnTest {
             }
         } finally {
             Fds.closeQuietly(inheritable);
+        }
+    }
+
+    @Test
+    void inheritedDescriptorsArriveAsThreeAndUpAndNothingElseDoes() throws IOException {
+        try (MemoryFile a = MemoryFile.of("a", "first".getBytes());
+             MemoryFile b = MemoryFile.of("b", "second".getBytes())) {
+            for (boolean closefrom : new boolean[] {true, false}) {
+                String out = output("cat /proc/self/fd/3; echo; cat /proc/self/fd/4; echo; "
+                        + "for fd in 5 6 " + a.fd() + " " + b.fd() + "; do [ -e /proc/$$/fd/$fd ] && echo open $fd; done; true",
+                        null, false, closefrom, b.fd(), a.fd());
+                assertEquals(List.of("second", "first"), out.lines().toList(), "closefrom " + closefrom);
+            }
+            // so many that the targets cover both sources' own numbers, b passed last: the dup2
+            // onto b's number in the child would overwrite b before it is passed, unless b is
+            // passed from a copy
+            int count = Math.max(a.fd(), b.fd()) - 1;
+            int[] inherited = new int[count];
+            java.util.Arrays.fill(inherited, a.fd());
+            int last = 3 + count - 1;
+            inherited[count - 1] = b.fd();
+            String out = output("cat /proc/self/fd/3; echo; cat /proc/self/fd/" + b.fd() + "; echo; cat /proc/self/fd/" + last
+                    + "; echo; [ -e /proc/$$/fd/" + (last + 1) + " ] && echo open " + (last + 1) + "; true", null, false, true, inherited);
+            assertEquals(List.of("first", "first", "second"), out.lines().toList(), count + " inherited");
         }
     }
 

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Where a runtime call's files go (the container's call directory, removed with the container),
- * the state root that goes with its last container, and the kinds of failures that are not runc's
- * message: a missing runtime, a hung one, one that reports success without a pid.
+ * What a runtime call passes and gets back (descriptors of files in memory, an exec's pid file in
+ * the container's call directory, removed with the container), the state root that goes with its
+ * last container, and the kinds of failures that are not runc's message: a missing runtime, a hung
+ * one, one that reports success without a pid.
  */
 @EnabledIf("dev.hcsshim.linux.LinuxTestSupport#canRunRunc")
 class OciRuntimeFilesTest {
@@ -36,9 +37,17 @@ class OciRuntimeFilesTest {
         LinuxTestSupport.removeCgroupParent(RuncFixture.CGROUP_PARENT);
     }
 
-    /** A runtime that records each call's arguments, one call per line, then runs runc. */
+    /**
+     * A runtime that records each call's arguments, one call per line, and its descriptor 3 and 4
+     * (what /proc/self/fd/N links to, or "-"), then runs runc; an exec's process spec as it reads it
+     * goes to {@code <record>.process}.
+     */
     private Path recordingRunc(Path record) throws Exception {
-        return script("recording-runc", "echo \"$*\" >> " + record + "\nexec runc \"$@\"\n");
+        return script("recording-runc", """
+                echo "$* | $(readlink /proc/self/fd/3 || echo -) | $(readlink /proc/self/fd/4 || echo -)" >> %s
+                case " $* " in *" exec "*) cat /proc/self/fd/4 > %s.process;; esac
+                exec runc "$@"
+                """.formatted(record, record));
     }
 
     private Path script(String name, String body) throws Exception {
@@ -54,16 +63,16 @@ class OciRuntimeFilesTest {
     }
 
     /** The value after each --log in the recorded calls. */
-    private static List<Path> logFiles(Path record) throws Exception {
+    private static List<String> logPaths(Path record) throws Exception {
         return Files.readAllLines(record).stream().map(line -> {
             String[] a = line.split(" ");
-            for (int i = 0; i + 1 < a.length; i++) if (a[i].equals("--log")) return Path.of(a[i + 1]);
+            for (int i = 0; i + 1 < a.length; i++) if (a[i].equals("--log")) return a[i + 1];
             throw new AssertionError("no --log in " + line);
         }).toList();
     }
 
     @Test
-    void callFilesLiveInTheContainersCallDirectoryAndGoWithIt() throws Exception {
+    void aCallsLogAndProcessSpecAreFilesInMemoryAndAnExecsPidFileGoesWithTheContainer() throws Exception {
         Path record = dir.resolve("calls.txt");
         Path root = dir.resolve("state/ns");
         OciRuntime rt = new OciRuntime(recordingRunc(record).toString(), root, false, ExitWatcher.shared());
@@ -84,22 +93,27 @@ class OciRuntimeFilesTest {
         rt.delete(id, true);
         init.exit().get(30, TimeUnit.SECONDS);
 
-        List<Path> logs = logFiles(record);
-        assertEquals(6, logs.size(), Files.readString(record));
-        for (Path log : logs) assertEquals(callDir, log.getParent(), "where runc logged");
         String calls = Files.readString(record);
-        assertTrue(calls.contains("--process " + callDir + "/exec-"), "the exec's process spec: " + calls);
+        List<String> logs = logPaths(record);
+        assertEquals(6, logs.size(), calls);
+        for (String log : logs) assertEquals("/proc/self/fd/3", log, "where runc logged: " + calls);
+        for (String call : Files.readAllLines(record)) {
+            assertTrue(call.contains("| /memfd:runtime-log (deleted) |"), "the log is a file in memory: " + call);
+        }
+        assertTrue(calls.contains("--process /proc/self/fd/4 "), "the exec's process spec: " + calls);
+        assertTrue(calls.contains("| /memfd:runtime-process (deleted)\n"), "is a file in memory: " + calls);
+        assertEquals(b.processSpec(false, "true"), Files.readString(Path.of(record + ".process")), "and runc reads the spec whole");
         assertTrue(calls.contains("--pid-file " + callDir + "/exec-"), "the exec's pid file: " + calls);
         assertFalse(Files.exists(callDir), "the call directory goes with the container");
         assertFalse(Files.exists(root), "and the state root with its last container");
     }
 
     @Test
-    void everyCallGetsFilesOfItsOwnThatOnlyTheDaemonsUserCanRead() throws Exception {
-        Path record = dir.resolve("modes.txt");
-        // records each --log file's mode as runc is called with it, then runs runc
-        Path runc = script("mode-recording-runc", "prev=\nfor a in \"$@\"; do\n"
-                + "  [ \"$prev\" = --log ] && echo \"$a $(stat -c %a \"$a\")\" >> " + record + "\n  prev=$a\ndone\n"
+    void everyCallGetsALogOfItsOwnOnNoFileSystem() throws Exception {
+        Path record = dir.resolve("logs.txt");
+        // records each --log's inode and link count as runc is called with it, then runs runc
+        Path runc = script("log-recording-runc", "prev=\nfor a in \"$@\"; do\n"
+                + "  [ \"$prev\" = --log ] && echo \"$(stat -L -c '%i %h' \"$a\")\" >> " + record + "\n  prev=$a\ndone\n"
                 + "exec runc \"$@\"\n");
         OciRuntime rt = new OciRuntime(runc.toString(), dir.resolve("state/modes"), false, ExitWatcher.shared());
         String id = LinuxTestSupport.newId();
@@ -114,8 +128,9 @@ class OciRuntimeFilesTest {
 
         List<String[]> calls = Files.readAllLines(record).stream().map(l -> l.split(" ")).toList();
         assertEquals(5, calls.size(), Files.readString(record));
-        for (String[] call : calls) assertEquals("600", call[1], "mode of " + call[0]);
-        assertEquals(calls.size(), calls.stream().map(c -> c[0]).distinct().count(), "a log file per call: " + Files.readString(record));
+        // no name in any directory: only a descriptor reaches it (or /proc/<pid>/fd, with ptrace rights over its holder)
+        for (String[] call : calls) assertEquals("0", call[1], "links of log " + call[0]);
+        assertEquals(calls.size(), calls.stream().map(c -> c[0]).distinct().count(), "a log per call: " + Files.readString(record));
     }
 
     @Test
@@ -163,11 +178,14 @@ class OciRuntimeFilesTest {
     }
 
     @Test
-    void filesOfACallCutShortAreLeftInTheCallDirectoryForTheCleanup() throws Exception {
-        // a runtime stuck in kill: the daemon dies there (here: gives up), its files stay in the call directory
-        Path started = dir.resolve("kill-started");
+    void thePidFileOfAnExecCutShortIsLeftInTheCallDirectoryForTheCleanup() throws Exception {
+        // a runtime stuck in exec once it wrote the pid file: the daemon dies there (here: gives up)
+        Path started = dir.resolve("exec-started");
         Path runtime = script("stuck-runc", """
-                case " $* " in *" kill "*) touch %s; exec sleep 60;; esac
+                case " $* " in *" exec "*)
+                  prev=; for a in "$@"; do [ "$prev" = --pid-file ] && echo 1 > "$a"; prev=$a; done
+                  touch %s; exec sleep 60;;
+                esac
                 exec runc "$@"
                 """.formatted(started));
         Path root = dir.resolve("state/ns");
@@ -176,16 +194,16 @@ class OciRuntimeFilesTest {
         BusyboxBundle b = bundle(id, "sleep", "100");
         Path callDir = b.dir().resolve(OciRuntime.CALL_DIR);
         OciRuntime.Started init = rt.create(id, b.dir(), OciRuntime.Stdio.NULL, null);
-        CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> exec = CompletableFuture.runAsync(() -> {
             try {
-                rt.kill(id, 15, false);
+                rt.exec(id, b.processSpec(false, "true"), OciRuntime.Stdio.NULL, null);
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
-        LinuxTestSupport.await("the runtime's kill to start", Duration.ofSeconds(30), () -> Files.exists(started));
+        LinuxTestSupport.await("the runtime's exec to start", Duration.ofSeconds(30), () -> Files.exists(started));
         try (var files = Files.list(callDir)) {
-            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("log-")), "the call's log is in " + callDir);
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().matches("exec-[0-9]+\\.pid")), "the pid file is in " + callDir);
         }
         // the cleanup (containerd's `delete` after a crash) is a new runtime that adopts the bundle
         OciRuntime cleanup = new OciRuntime("runc", root, false, null);
@@ -198,7 +216,7 @@ class OciRuntimeFilesTest {
         ProcessHandle.current().descendants()
                 .filter(p -> p.info().commandLine().orElse("").contains("sleep 60"))
                 .forEach(ProcessHandle::destroy);
-        kill.handle((v, t) -> null).get(30, TimeUnit.SECONDS);
+        exec.handle((v, t) -> null).get(30, TimeUnit.SECONDS);
     }
 
     @Test

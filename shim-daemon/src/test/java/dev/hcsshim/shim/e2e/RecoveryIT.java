@@ -79,8 +79,9 @@ class RecoveryIT {
     }
 
     /**
-     * The call's files are in the task's call directory (never in /tmp), and containerd's cleanup
-     * (our {@code delete}) removes them, the container and the namespace's runc state directory.
+     * The call's log is a file in memory, held by the runtime as a descriptor (never a file in /tmp
+     * or the bundle), and containerd's cleanup (our {@code delete}) removes the container and the
+     * namespace's runc state directory.
      */
     @Test
     void aShimKilledDuringARuntimeCallLeavesNoFiles(@TempDir Path tmp) throws Exception {
@@ -104,10 +105,10 @@ class RecoveryIT {
         try {
             List<String> lines = Files.readAllLines(calls);
             String pauseCall = lines.get(lines.size() - 1);
-            Path log = Path.of(pauseCall.split(" ")[List.of(pauseCall.split(" ")).indexOf("--log") + 1]);
-            assertTrue(Files.exists(log), "the call's log exists while the call runs: " + log);
-            assertEquals("runtime-calls", log.getParent().getFileName().toString(), "in the task's call directory: " + log);
-            assertEquals("stuck", log.getParent().getParent().getFileName().toString(), "of the task's bundle: " + log);
+            String log = pauseCall.split(" ")[List.of(pauseCall.split(" ")).indexOf("--log") + 1];
+            assertEquals("/proc/self/fd/3", log, "the runtime's log is its descriptor 3: " + pauseCall);
+            assertEquals("/memfd:runtime-log (deleted)", Files.readSymbolicLink(Path.of("/proc/" + stuckPid + "/fd/3")).toString(),
+                    "a file in memory, while the call runs");
 
             List<ProcessHandle> shims = h.liveShims().stream()
                     .filter(p -> p.info().commandLine().orElse("").contains(" -id stuck ")).toList();
@@ -115,7 +116,6 @@ class RecoveryIT {
             shims.get(0).destroyForcibly();
 
             ShimHarness.await("the task to disappear", Duration.ofSeconds(60), () -> h.taskStatus("stuck").isEmpty());
-            ShimHarness.await("the call's files to be removed", Duration.ofSeconds(30), () -> !Files.exists(log.getParent()));
             Path nsRoot = Path.of("/run/containerd/runhcs-runc", NS);
             ShimHarness.await("the namespace's runc state directory to go", Duration.ofSeconds(30), () -> !Files.exists(nsRoot));
             assertTrue(pause.waitFor(60, TimeUnit.SECONDS), "ctr's pause ends with the daemon");
