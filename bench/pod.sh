@@ -1,10 +1,12 @@
 #!/bin/bash
 # Benchmarks a Kubernetes pod (a sandbox plus one container, grouped) through containerd's CRI
 # plugin: io.containerd.runhcs.v1 (this shim, CRI handler runhcs) against io.containerd.runc.v2
-# (handler runc) under one private containerd with CRI on, alternating the two run by run. Per
+# (handler runc) under one private containerd with CRI on, in pairs of back-to-back runs (which
+# one goes first alternates pair by pair). Per
 # run: RunPodSandbox + CreateContainer + StartContainer of a sleeping container, timed from the
 # first request to StartContainer's answer (the container is RUNNING then), then StopPodSandbox +
-# RemovePodSandbox (not timed). Prints medians, ours/runc (below 1 is better), and the shims'
+# RemovePodSandbox (not timed). Prints medians, the median of the pairs' ratios ours/runc (below
+# 1 is better) with their quartiles, and the shims'
 # RSS and PSS with one live pod each. The client is one JVM (dev.hcsshim.fixtures.cri.PodBench,
 # in test-fixtures) that times inside itself: JVM, containerd start-up and image import are not
 # measured. Needs root, scripts/install-deps.sh and a built dist/.
