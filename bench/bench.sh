@@ -3,8 +3,8 @@
 # runc shim) under one private containerd, in pairs of back-to-back runs of the two (which one
 # goes first alternates pair by pair), so machine drift and the cost of going first or second hit
 # both alike. Prints medians, the median of the pairs' ratios ours/runc (below 1 is better for
-# times, above 1 for throughput) and their quartiles. Needs root, scripts/install-deps.sh and a
-# built dist/.
+# times, above 1 for throughput), their quartiles and in how many pairs ours was the faster.
+# Needs root, scripts/install-deps.sh and a built dist/.
 #   bench/bench.sh [runs]        default 7 pairs per timed scenario (exec 3x as many, the
 #                                parallel starts and throughput half)
 set -euo pipefail
@@ -21,6 +21,8 @@ record() { samples["$1,$2"]+="$3 "; }
 med() { echo ${samples["$1,$2"]} | tr ' ' '\n' | grep -v '^$' | median; }
 # Quartiles of a scenario's pair ratios ("q1-q3"): how far one pair is from the next.
 spread() { echo ${samples["$1,ratio"]} | tr ' ' '\n' | grep -v '^$' | quartiles; }
+# "w/n": in how many of a scenario's n pairs ours was the faster.
+wins() { echo ${samples["$1,ratio"]} | tr ' ' '\n' | grep -v '^$' | awk '$1 < 1 {w++} END {printf "%d/%d", w, NR}'; }
 # Runtimes of pair $1 in the order they run: which goes first alternates, so that whatever the
 # first of two back-to-back runs pays (or the second) falls on both alike.
 pair_order() { if (( $1 % 2 )); then echo "$RUNTIMES"; else echo "$RUNTIMES" | awk '{print $2, $1}'; fi; }
@@ -126,11 +128,11 @@ settle
 rss_grouped=$(shim_mem_kb "$OURS" Rss)
 pss_grouped=$(shim_mem_kb "$OURS" Pss)
 
-printf '\n%-44s %12s %12s %10s %12s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc" "(quartiles)"
+printf '\n%-44s %12s %12s %10s %12s %8s\n' "scenario (median)" "runhcs" "runc.v2" "ours/runc" "(quartiles)" "faster"
 for s in run exec parallel; do
   a=$(med $s io.containerd.runhcs.v1); b=$(med $s io.containerd.runc.v2)
   case $s in run) label="ctr run --rm /bin/true (ms)";; exec) label="ctr task exec /bin/true (ms)";; parallel) label="10 containers started in parallel (ms)";; esac
-  printf '%-44s %12s %12s %10s %12s\n' "$label" "$a" "$b" "$(printf %.2f "$(med $s ratio)")" "$(spread $s)"
+  printf '%-44s %12s %12s %10s %12s %8s\n' "$label" "$a" "$b" "$(printf %.2f "$(med $s ratio)")" "$(spread $s)" "$(wins $s)"
 done
 a=$(med mbps io.containerd.runhcs.v1); b=$(med mbps io.containerd.runc.v2)
 printf '%-44s %12s %12s %10s\n' "stdout throughput, dd bs=1M 256 MiB (MB/s)" "$a" "$b" "$(ratio "$a" "$b")"
