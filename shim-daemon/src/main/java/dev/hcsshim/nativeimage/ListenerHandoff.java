@@ -26,6 +26,8 @@ import org.graalvm.word.PointerBase;
  *
  * <p>These are direct libc calls compiled into the image: JNA's first use would cost {@code start}
  * more than the handoff saves, and the JDK's process launcher passes no descriptor beyond 0–2.
+ * {@link #accepts} asks a socket whether a daemon serves there, as {@code start} does before it
+ * joins a group's daemon.
  * Native executable only (a JVM has no such calls; its {@code start} waits for the daemon).
  */
 public final class ListenerHandoff {
@@ -53,12 +55,8 @@ public final class ListenerHandoff {
         if (fd < 0) {
             throw failure("socket", errno());
         }
-        CCharPointer address = UnmanagedMemory.calloc(SOCKADDR_UN_SIZE);
+        CCharPointer address = socketAddress(name);
         try {
-            address.write(0, (byte) LibC.AF_UNIX); // sa_family_t, little-endian
-            for (int i = 0; i < name.length; i++) {
-                address.write(2 + i, name[i]);
-            }
             if (bind(fd, address, 2 + name.length + 1) != 0) {
                 int e = errno();
                 close(fd);
@@ -75,6 +73,41 @@ public final class ListenerHandoff {
         } finally {
             UnmanagedMemory.free(address);
         }
+    }
+
+    /**
+     * Whether something accepts connections on the unix socket at {@code path}: a connect that
+     * succeeds, or that finds the backlog full (non-blocking: a busy daemon does not hold us up).
+     * The JDK's channel would answer the same for ~1 ms more of {@code start}'s path when it
+     * joins a group's daemon: its first unix-domain channel seeds a SecureRandom and probes TCP
+     * socket options.
+     */
+    public static boolean accepts(Path path) {
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            return false;
+        }
+        int fd = socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC | LibC.O_NONBLOCK, 0);
+        if (fd < 0) {
+            return false;
+        }
+        CCharPointer address = socketAddress(name);
+        try {
+            return connect(fd, address, 2 + name.length + 1) == 0 || errno() == LibC.EAGAIN;
+        } finally {
+            UnmanagedMemory.free(address);
+            close(fd);
+        }
+    }
+
+    /** A {@code sockaddr_un} for {@code name} (shorter than {@value #SUN_PATH_MAX}), zero-terminated; free it. */
+    private static CCharPointer socketAddress(byte[] name) {
+        CCharPointer address = UnmanagedMemory.calloc(SOCKADDR_UN_SIZE);
+        address.write(0, (byte) LibC.AF_UNIX); // sa_family_t, little-endian
+        for (int i = 0; i < name.length; i++) {
+            address.write(2 + i, name[i]);
+        }
+        return address;
     }
 
     /**
@@ -195,6 +228,9 @@ public final class ListenerHandoff {
 
     @CFunction(transition = CFunction.Transition.NO_TRANSITION)
     private static native int listen(int fd, int backlog);
+
+    @CFunction(transition = CFunction.Transition.NO_TRANSITION)
+    private static native int connect(int fd, PointerBase address, int length);
 
     @CFunction(transition = CFunction.Transition.NO_TRANSITION)
     private static native int close(int fd);

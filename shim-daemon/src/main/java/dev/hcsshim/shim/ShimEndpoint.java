@@ -1,8 +1,10 @@
 package dev.hcsshim.shim;
 
-import java.nio.file.Path;
+import dev.hcsshim.nativeimage.ListenerHandoff;
+import dev.hcsshim.nativeimage.NativeImage;
 import dev.hcsshim.transport.PipeAddress;
 import dev.hcsshim.transport.UnixSockets;
+import java.nio.file.Path;
 
 /**
  * Where a shim daemon listens on Linux: a unix socket in a root-only directory, named by the
@@ -37,8 +39,12 @@ public record ShimEndpoint(Path path) {
         return path.resolveSibling(path.getFileName() + ".json");
     }
 
-    /** True if something accepts connections on the socket (a stale file refuses them). */
+    /**
+     * True if something accepts connections on the socket (a stale file refuses them). The
+     * executable asks with libc calls compiled into it: {@code start} asks on its way to join a
+     * group's daemon, and {@code delete} when a socket file is there.
+     */
     public boolean isServing() {
-        return UnixSockets.isLive(path);
+        return NativeImage.inExecutable() ? ListenerHandoff.accepts(path) : UnixSockets.isLive(path);
     }
 }
