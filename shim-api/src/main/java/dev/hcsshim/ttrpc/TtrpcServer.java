@@ -1,5 +1,6 @@
 package dev.hcsshim.ttrpc;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.hcsshim.proto.ttrpc.KeyValue;
 import dev.hcsshim.proto.ttrpc.Request;
 import dev.hcsshim.proto.ttrpc.Response;
@@ -49,6 +50,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,13 +59,16 @@ import org.slf4j.LoggerFactory;
  * A ttrpc server on a unix socket that serves gRPC-Java service definitions: requests are
  * dispatched by {@code <service>/<method>} to the method's {@link io.grpc.ServerCallHandler}
  * through a ttrpc {@link io.grpc.ServerCall}, so generated stubs and interceptors run unchanged.
- * Only unary methods exist in ttrpc 1.1; handlers run on an executor (virtual threads by default).
+ * Only unary methods exist in ttrpc 1.1; handlers run on an executor (virtual threads by default),
+ * or, for methods the builder names as answering without blocking, on the connection's I/O thread
+ * itself: no hand-over to another thread and back for a request that only reads memory.
  */
 public final class TtrpcServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TtrpcServer.class);
 
     private final Map<String, ServerMethodDefinition<?, ?>> methods;
     private final Executor executor;
+    private final Predicate<MethodDescriptor<?, ?>> onIoThread;
     private final ExecutorService ownedExecutor;
     private final Transport transport;
     private final PartialFrameBudget partialFrameBudget;
@@ -91,6 +96,7 @@ public final class TtrpcServer implements AutoCloseable {
         this.partialFrameBudget = b.partialFrameBudget != null ? b.partialFrameBudget : PartialFrameBudget.forThisJvm();
         this.partialFrameStallTimeout = b.partialFrameStallTimeout;
         this.sharedIoLoop = b.ioLoop;
+        this.onIoThread = b.onIoThread;
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
@@ -113,6 +119,7 @@ public final class TtrpcServer implements AutoCloseable {
         private PartialFrameBudget partialFrameBudget;
         private Duration partialFrameStallTimeout = Duration.ofSeconds(30);
         private EventLoopGroup ioLoop;
+        private Predicate<MethodDescriptor<?, ?>> onIoThread = m -> false;
 
         public Builder addService(BindableService service) { return addService(service.bindService()); }
 
@@ -123,6 +130,14 @@ public final class TtrpcServer implements AutoCloseable {
 
         /** Executor for handlers; the server does not shut a given executor down. */
         public Builder executor(Executor executor) { this.executor = executor; return this; }
+
+        /**
+         * Methods whose handlers never block (they read and update memory, or answer later from
+         * another thread): these run on the connection's I/O thread, which a blocking handler
+         * would stall for every connection. A hand-over to the executor and back costs two
+         * thread wake-ups, ~0.1 ms per request on a small VM.
+         */
+        public Builder onIoThread(Predicate<MethodDescriptor<?, ?>> methods) { this.onIoThread = methods; return this; }
 
         /** Which socket implementation serves; AUTO (the default) is epoll where it exists. */
         public Builder transport(Transport transport) { this.transport = transport; return this; }
@@ -367,8 +382,9 @@ public final class TtrpcServer implements AutoCloseable {
             Context.CancellableContext context = req.getTimeoutNano() > 0
                     ? Context.ROOT.withDeadlineAfter(req.getTimeoutNano(), TimeUnit.NANOSECONDS, ch.eventLoop())
                     : Context.ROOT.withCancellation();
+            Executor handlers = onIoThread.test(def.getMethodDescriptor()) ? MoreExecutors.directExecutor() : executor;
             TtrpcServerCall<Q, R> call = new TtrpcServerCall<>(TtrpcServer.this, ch, id, def.getMethodDescriptor(),
-                    context, executor, () -> calls.remove(id));
+                    context, handlers, () -> calls.remove(id));
             calls.put(id, call);
             inFlight.add(call);
             call.begin(def.getServerCallHandler(), toMetadata(req.getMetadataList()), req.getPayload());

@@ -37,6 +37,8 @@ final class TestService {
     static final MethodDescriptor<StringValue, StringValue> WHO = unary("Who", StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
     /** Blocks until the call's Context is cancelled. */
     static final MethodDescriptor<StringValue, StringValue> BLOCK = unary("Block", StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
+    /** Returns "virtual" (the handler ran on a virtual thread) or the name of the platform thread it ran on. */
+    static final MethodDescriptor<StringValue, StringValue> THREAD = unary("Thread", StringValue.getDefaultInstance(), StringValue.getDefaultInstance());
 
     final CountDownLatch blockEntered = new CountDownLatch(1);
     final CountDownLatch blockCancelled = new CountDownLatch(1);
@@ -79,7 +81,7 @@ final class TestService {
 
     ServerServiceDefinition definition() {
         ServiceDescriptor desc = ServiceDescriptor.newBuilder(NAME)
-                .addMethod(ECHO).addMethod(SLEEP).addMethod(THROW).addMethod(ON_ERROR).addMethod(WHO).addMethod(BLOCK).build();
+                .addMethod(ECHO).addMethod(SLEEP).addMethod(THROW).addMethod(ON_ERROR).addMethod(WHO).addMethod(BLOCK).addMethod(THREAD).build();
         return ServerServiceDefinition.builder(desc)
                 .addMethod(ECHO, ServerCalls.asyncUnaryCall((req, obs) -> {
                     obs.onNext(StringValue.of("echo:" + req.getValue()));
@@ -103,6 +105,11 @@ final class TestService {
                 .addMethod(ON_ERROR, ServerCalls.asyncUnaryCall((req, obs) -> obs.onError(exception(req.getValue()))))
                 .addMethod(WHO, ServerCalls.asyncUnaryCall((req, obs) -> {
                     obs.onNext(StringValue.of(Namespaces.current().orElse("-") + "|" + HEADER_SEEN.get()));
+                    obs.onCompleted();
+                }))
+                .addMethod(THREAD, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    Thread t = Thread.currentThread();
+                    obs.onNext(StringValue.of(t.isVirtual() ? "virtual" : t.getName()));
                     obs.onCompleted();
                 }))
                 .addMethod(BLOCK, ServerCalls.asyncUnaryCall((req, obs) -> {

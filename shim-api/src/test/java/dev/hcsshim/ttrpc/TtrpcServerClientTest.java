@@ -11,6 +11,9 @@ import dev.hcsshim.transport.UnixSockets;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +85,33 @@ class TtrpcServerClientTest {
             return (Integer) Files.getAttribute(p, "unix:mode") & 0777;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void methodsNamedNonBlockingRunOnTheIoThreadWhileAHandlerThreadBlocks() throws Exception {
+        assertEquals("virtual", client.blockingCall(TestService.THREAD, StringValue.of(""), null, BOUND).getValue(),
+                "by default a handler runs on a virtual thread");
+        Path other = tmp.resolve("io/ttrpc.sock");
+        TestService svc = new TestService();
+        EventLoopGroup io = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("test-io").factory(), EpollIoHandler.newFactory());
+        TtrpcServer server = TtrpcServer.builder()
+                .addService(svc.definition())
+                .ioLoop(io)
+                .onIoThread(m -> m.getBareMethodName().equals("Thread"))
+                .intercept(StatusMapper.interceptor())
+                .build();
+        try (TtrpcEndpoint ep = TtrpcEndpoint.listen(server, new PipeAddress.UnixSocket(other), UnixSockets.Access.OWNER_ONLY);
+             TtrpcClient c = TtrpcClient.forSocket(other)) {
+            CompletableFuture<StringValue> blocked = c.call(TestService.BLOCK, StringValue.of("x"), (Metadata) null, null);
+            assertTrue(svc.blockEntered.await(BOUND.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("test-io", c.blockingCall(TestService.THREAD, StringValue.of(""), null, BOUND).getValue(),
+                    "the connection's I/O thread");
+            assertEquals("echo:on", c.blockingCall(TestService.ECHO, StringValue.of("on"), null, BOUND).getValue(),
+                    "the others still run beside the blocked one");
+            assertFalse(blocked.isDone(), "the blocking call is still running");
+        } finally {
+            io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 

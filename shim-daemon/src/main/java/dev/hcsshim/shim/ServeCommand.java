@@ -231,6 +231,7 @@ final class ServeCommand {
         // interpreted, on the first Create's path).
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("task-call-", 0).factory());
         TtrpcServer.Builder server = TtrpcServer.builder().executor(executor).ioLoop(ioLoop)
+                .onIoThread(TaskService::answersWithoutBlocking)
                 .intercept(StatusMapper.interceptor())
                 .intercept(Namespaces.interceptor());
         services.forEach(server::addService);

@@ -44,6 +44,7 @@ import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.proto.types.task.ProcessInfo;
 import dev.hcsshim.shim.task.IdRules;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,6 +97,22 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
         this.events = events;
         this.defaultOptions = defaultOptions;
         this.onShutdown = onShutdown;
+    }
+
+    /** The methods of {@link #answersWithoutBlocking}, by bare name. */
+    private static final Set<String> NON_BLOCKING = Set.of("State", "Connect", "Exec", "Wait");
+
+    /**
+     * Whether {@code method} is one of this service's (under any of its names: task.v2, task.v3)
+     * whose handlers never block, so that the ttrpc server may run them on its I/O thread: State
+     * and Connect read the tasks in memory, Exec records a process that Start will run, and Wait
+     * answers from whichever thread records the exit. Everything that runs the OCI runtime, reads
+     * files or waits stays on the handler threads.
+     */
+    public static boolean answersWithoutBlocking(MethodDescriptor<?, ?> method) {
+        String service = method.getServiceName();
+        return service != null && service.startsWith("containerd.task.") && service.endsWith(".Task")
+                && NON_BLOCKING.contains(method.getBareMethodName());
     }
 
     /** The tasks this daemon serves, for diagnostics. */

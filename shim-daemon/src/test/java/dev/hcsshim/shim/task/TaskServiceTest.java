@@ -487,4 +487,22 @@ class TaskServiceTest {
         within(startE);
         delete("t", "");
     }
+
+    @Test
+    void onlyHandlersThatNeverBlockMayRunOnTheIoThread() {
+        for (String service : List.of("containerd.task.v2.Task", "containerd.task.v3.Task")) {
+            java.util.Set<String> onIoThread = new java.util.TreeSet<>();
+            for (io.grpc.MethodDescriptor<?, ?> m : dev.hcsshim.proto.task.v2.TaskGrpc.getServiceDescriptor().getMethods()) {
+                io.grpc.MethodDescriptor<?, ?> named = m.toBuilder()
+                        .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(service, m.getBareMethodName())).build();
+                if (TaskService.answersWithoutBlocking(named)) onIoThread.add(m.getBareMethodName());
+            }
+            // not Create, Start, Delete, Kill, Pids, Stats, Update, CloseIO...: they run the runtime, read files or wait
+            assertEquals(java.util.Set.of("Connect", "Exec", "State", "Wait"), onIoThread, service);
+        }
+        io.grpc.MethodDescriptor<?, ?> state = dev.hcsshim.proto.task.v2.TaskGrpc.getStateMethod();
+        assertFalse(TaskService.answersWithoutBlocking(state.toBuilder()
+                .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName("containerd.runhcs.v1.diag.ShimDiag", "State")).build()),
+                "another service's method of the same name");
+    }
 }
