@@ -70,7 +70,7 @@ public interface LibC extends Library {
             MS_STRICTATIME = 1 << 24;
     int MNT_DETACH = 2;
 
-    int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC, SOL_SOCKET = 1, SCM_RIGHTS = 1,
+    int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC, SOCK_NONBLOCK = O_NONBLOCK, SOL_SOCKET = 1, SCM_RIGHTS = 1,
             MSG_CMSG_CLOEXEC = 0x40000000;
 
     int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;

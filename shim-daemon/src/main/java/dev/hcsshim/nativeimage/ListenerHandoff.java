@@ -78,16 +78,16 @@ public final class ListenerHandoff {
     /**
      * Whether something accepts connections on the unix socket at {@code path}: a connect that
      * succeeds, or that finds the backlog full (non-blocking: a busy daemon does not hold us up).
-     * The JDK's channel would answer the same for ~1 ms more of {@code start}'s path when it
-     * joins a group's daemon: its first unix-domain channel seeds a SecureRandom and probes TCP
-     * socket options.
+     * The JDK's channel would answer the same, but its first unix-domain channel in a process
+     * seeds a SecureRandom and probes TCP socket options: a {@code start} joining a group's
+     * daemon took 6.4 ms with it, 4.7 without.
      */
     public static boolean accepts(Path path) {
         byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
             return false;
         }
-        int fd = socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC | LibC.O_NONBLOCK, 0);
+        int fd = socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC | LibC.SOCK_NONBLOCK, 0);
         if (fd < 0) {
             return false;
         }
