@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * hold us up by keeping it open, and it is read once the call is over. Unlike a file on disk it
  * costs no create and no unlink (on the ext4 of a state directory a create is ~0.2-0.6 ms), and
  * nothing of it outlives the call, whatever ends the daemon. A child reaches it as a descriptor
- * it inherits ({@link Spawn#start}'s {@code inherited}), by the path {@link #childPath}; nobody else
+ * it inherits ({@link Spawn#start}'s {@code inherited}), by the path {@link #byDescriptor}; nobody else
  * can open it but through {@code /proc/<pid>/fd}, which needs ptrace rights over the holder.
  */
 public final class MemoryFile implements AutoCloseable {
@@ -47,9 +47,13 @@ public final class MemoryFile implements AutoCloseable {
         return fd;
     }
 
-    /** How a child that got this file as descriptor {@code childFd} names it, e.g. in a {@code --log} flag. */
-    public static String childPath(int childFd) {
-        return "/proc/self/fd/" + childFd;
+    /**
+     * How a process names its descriptor {@code fd} by path: how a child that got this file as a
+     * descriptor is told of it (a {@code --log} flag), and how we read and write it apart from
+     * this descriptor's offset.
+     */
+    public static String byDescriptor(int fd) {
+        return "/proc/self/fd/" + fd;
     }
 
     /** Everything in the file, from its start. */
@@ -58,7 +62,7 @@ public final class MemoryFile implements AutoCloseable {
     }
 
     private Path path() {
-        return Path.of("/proc/self/fd/" + fd);
+        return Path.of(byDescriptor(fd));
     }
 
     @Override

@@ -164,7 +164,7 @@ public final class OciRuntime {
         try (CallFiles files = callFiles(id);
              MemoryFile spec = MemoryFile.of("runtime-process", processSpecJson.getBytes(StandardCharsets.UTF_8))) {
             Path pidFile = files.name("exec-", ".pid"); // runc writes it
-            List<String> args = new ArrayList<>(List.of("exec", "--process", MemoryFile.childPath(FIRST_INPUT_FD),
+            List<String> args = new ArrayList<>(List.of("exec", "--process", MemoryFile.byDescriptor(FIRST_INPUT_FD),
                     "--detach", "--pid-file", pidFile.toString()));
             if (consoleSocket != null) args.addAll(List.of("--console-socket", consoleSocket.toString()));
             args.add(id);
@@ -327,7 +327,7 @@ public final class OciRuntime {
         cmd.add("--root");
         cmd.add(root.toString());
         if (systemdCgroup) cmd.add("--systemd-cgroup");
-        cmd.addAll(List.of("--log", MemoryFile.childPath(LOG_FD), "--log-format", "json"));
+        cmd.addAll(List.of("--log", MemoryFile.byDescriptor(LOG_FD), "--log-format", "json"));
         cmd.addAll(args);
         int[] inherited = new int[1 + inputs.length];
         inherited[LOG_FD - 3] = runtimeLog.fd();

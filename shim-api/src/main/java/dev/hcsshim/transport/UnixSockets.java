@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.Predicate;
 
 /** Filesystem side of a listening unix socket: protected directory, stale-file cleanup, mode. */
 public final class UnixSockets {
@@ -36,6 +37,11 @@ public final class UnixSockets {
      * live server answers there, removes a stale socket file.
      */
     public static void prepare(Path socket, Access access) throws IOException {
+        prepare(socket, access, UnixSockets::isLive);
+    }
+
+    /** {@link #prepare(Path, Access)}, asking whether a server answers with {@code live}. */
+    public static void prepare(Path socket, Access access, Predicate<Path> live) throws IOException {
         Path dir = socket.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         int uid = currentUid();
@@ -45,7 +51,7 @@ public final class UnixSockets {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(
                 access == Access.OWNER_ONLY ? "rwx------" : "rwxrwxrwx"));
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
-        if (isLive(socket)) {
+        if (live.test(socket)) {
             throw new BindException("address already in use: a server is listening on " + socket);
         }
         if (!Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {

@@ -101,7 +101,7 @@ final class StartCommand {
         Path socket = endpoint.path();
         int listening;
         try {
-            listening = placement.shared() ? new DaemonLeases(socket).bindExclusively(() -> listen(socket)) : listen(socket);
+            listening = placement.shared() ? new DaemonLeases(socket).bindExclusively(() -> listen(endpoint)) : listen(endpoint);
         } catch (BindException e) {
             if (!endpoint.isServing()) {
                 throw new StartException("cannot serve on " + endpoint.address() + ": " + e.getMessage());
@@ -123,8 +123,10 @@ final class StartCommand {
     }
 
     /** The task's socket, bound with the daemon's access mode and listening. */
-    private static int listen(Path socket) throws IOException {
-        UnixSockets.prepare(socket, UnixSockets.Access.OWNER_ONLY);
+    private static int listen(ShimEndpoint endpoint) throws IOException {
+        Path socket = endpoint.path();
+        // a socket file there (a crashed daemon's, or a live one's) is asked as the endpoint asks
+        UnixSockets.prepare(socket, UnixSockets.Access.OWNER_ONLY, path -> endpoint.isServing());
         int fd = ListenerHandoff.listen(socket, LISTEN_BACKLOG);
         try {
             UnixSockets.finish(socket, UnixSockets.Access.OWNER_ONLY);

@@ -26,10 +26,12 @@ import dev.hcsshim.proto.task.v2.StartResponse;
 import dev.hcsshim.proto.task.v2.StateRequest;
 import dev.hcsshim.proto.task.v2.StateResponse;
 import dev.hcsshim.proto.task.v2.StatsRequest;
+import dev.hcsshim.proto.task.v2.TaskGrpc;
 import dev.hcsshim.proto.task.v2.UpdateTaskRequest;
 import dev.hcsshim.proto.task.v2.WaitRequest;
 import dev.hcsshim.proto.task.v2.WaitResponse;
 import dev.hcsshim.proto.types.task.Status;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +39,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -491,18 +495,18 @@ class TaskServiceTest {
     @Test
     void onlyHandlersThatNeverBlockMayRunOnTheIoThread() {
         for (String service : List.of("containerd.task.v2.Task", "containerd.task.v3.Task")) {
-            java.util.Set<String> onIoThread = new java.util.TreeSet<>();
-            for (io.grpc.MethodDescriptor<?, ?> m : dev.hcsshim.proto.task.v2.TaskGrpc.getServiceDescriptor().getMethods()) {
-                io.grpc.MethodDescriptor<?, ?> named = m.toBuilder()
-                        .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(service, m.getBareMethodName())).build();
+            Set<String> onIoThread = new TreeSet<>();
+            for (MethodDescriptor<?, ?> m : TaskGrpc.getServiceDescriptor().getMethods()) {
+                MethodDescriptor<?, ?> named = m.toBuilder()
+                        .setFullMethodName(MethodDescriptor.generateFullMethodName(service, m.getBareMethodName())).build();
                 if (TaskService.answersWithoutBlocking(named)) onIoThread.add(m.getBareMethodName());
             }
             // not Create, Start, Delete, Kill, Pids, Stats, Update, CloseIO...: they run the runtime, read files or wait
-            assertEquals(java.util.Set.of("Connect", "Exec", "State", "Wait"), onIoThread, service);
+            assertEquals(Set.of("Connect", "Exec", "State", "Wait"), onIoThread, service);
         }
-        io.grpc.MethodDescriptor<?, ?> state = dev.hcsshim.proto.task.v2.TaskGrpc.getStateMethod();
+        MethodDescriptor<?, ?> state = TaskGrpc.getStateMethod();
         assertFalse(TaskService.answersWithoutBlocking(state.toBuilder()
-                .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName("containerd.runhcs.v1.diag.ShimDiag", "State")).build()),
+                .setFullMethodName(MethodDescriptor.generateFullMethodName("containerd.runhcs.v1.diag.ShimDiag", "State")).build()),
                 "another service's method of the same name");
     }
 }
